@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    """Printed and exported reports: 一览表, the unit register, the quarterly summary."""
+
+    name = "reports"
+    verbose_name = "报表"

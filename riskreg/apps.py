@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class RiskregAdminConfig(AdminConfig):
+    """The Django admin, with riskreg's site deciding who may enter from roles, not is_staff."""
+
+    default_site = "riskreg.admin_site.RiskregAdminSite"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system libraries riskreg needs beyond Python: Pango (WeasyPrint renders PDFs with
+# it) and a CJK font (fonts-noto-cjk) so Chinese text in PDFs is real text, never boxes.
+# Idempotent and quick when everything is present.
+set -euo pipefail
+
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+command -v fc-list >/dev/null || missing+=(fontconfig)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "安装系统依赖：${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "缺少系统依赖：${missing[*]}" >&2
+  echo "请以管理员身份执行：sudo apt-get install ${missing[*]}" >&2
+  echo "（没有它们，PDF 导出不可用；其余功能不受影响。）" >&2
+fi

@@ -1,0 +1,47 @@
+"""Shared fixtures: the demo organisation and its personas, used by every view test."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from units.demo import DEMO_PASSWORD, load_demo_org
+
+PERSONAS = {
+    "staff": "demo_staff",
+    "staff2": "demo_staff2",
+    "head": "demo_head",
+    "leader": "demo_leader",
+    "principal": "demo_principal",
+    "office": "demo_office",
+    "inspector": "demo_inspector",
+    "admin": "demo_admin",
+    "auditor": "demo_audit",
+}
+
+
+@pytest.fixture
+def demo(db):
+    """The GYRC demo organisation (with GYRC-LZ) loaded; returns {persona: User}."""
+    load_demo_org()
+    return {key: User.objects.get(username=name) for key, name in PERSONAS.items()}
+
+
+@pytest.fixture
+def outsider(db, demo):
+    """A person of the sub-unit GYRC-LZ with no role over GYRC."""
+    return User.objects.get(person__unit__code="GYRC-LZ", person__employee_no="LZ0004")
+
+
+@pytest.fixture
+def login(client):
+    """Log the client in as a user (demo accounts share one password)."""
+
+    def _login(user: User):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def demo_password() -> str:
+    return DEMO_PASSWORD

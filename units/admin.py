@@ -1,0 +1,314 @@
+"""Admin of the org chart for system admins, scoped to the units they manage."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from units import roles, services
+from units.models import Department, Person, Post, PowerItem, RoleGrant, Unit
+
+
+class OrgAdmin(admin.ModelAdmin):
+    """Base admin: only system admins, and only over the units their grant covers."""
+
+    # The lookup from this model to its Unit's id, for scoping.
+    unit_lookup = "unit_id"
+    list_per_page = 50
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return roles.may_manage_org(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._allowed(request) and (obj is None or self._in_scope(request, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def _in_scope(self, request: HttpRequest, obj) -> bool:
+        unit_ids = roles.managed_unit_ids(request.user)
+        return unit_ids is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        unit_ids = roles.managed_unit_ids(request.user)
+        if unit_ids is None:
+            return qs
+        return qs.filter(**{f"{self.unit_lookup}__in": unit_ids})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        unit_ids = roles.managed_unit_ids(request.user)
+        model = db_field.related_model
+        if unit_ids is not None:
+            if model is Unit:
+                kwargs["queryset"] = Unit.objects.filter(id__in=unit_ids)
+            elif model in (Department, Post, Person):
+                kwargs["queryset"] = model.objects.filter(unit_id__in=unit_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _changelist_link(model: str, label: str, **params) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return format_html(
+        '<a href="{}?{}">{}</a>', reverse(f"admin:units_{model}_changelist"), query, label
+    )
+
+
+@admin.register(Unit)
+class UnitAdmin(OrgAdmin):
+    unit_lookup = "id"
+    list_display = [
+        "tree_name",
+        "code",
+        "short_name",
+        "level_labels",
+        "departments_link",
+        "posts_link",
+        "people_link",
+    ]
+    search_fields = ["name", "short_name", "code"]
+    list_filter = ["level_labels"]
+    fields = ["name", "short_name", "code", "parent", "level_labels", "order"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_departments=Count("departments", distinct=True),
+                n_posts=Count("posts", distinct=True),
+                n_people=Count("people", filter=Q(people__active=True), distinct=True),
+            )
+        )
+
+    @admin.display(description="单位（层级）", ordering="path")
+    def tree_name(self, obj: Unit) -> str:
+        return format_html(
+            "{}{}", "\u3000" * max(obj.depth, 0) + ("└ " if obj.depth else ""), obj.name
+        )
+
+    @admin.display(description="部室")
+    def departments_link(self, obj: Unit) -> str:
+        return _changelist_link("department", f"{obj.n_departments} 个", unit__id__exact=obj.pk)
+
+    @admin.display(description="岗位")
+    def posts_link(self, obj: Unit) -> str:
+        return _changelist_link("post", f"{obj.n_posts} 个", unit__id__exact=obj.pk)
+
+    @admin.display(description="在岗人员")
+    def people_link(self, obj: Unit) -> str:
+        return _changelist_link("person", f"{obj.n_people} 人", unit__id__exact=obj.pk)
+
+
+class PowerItemInline(admin.TabularInline):
+    model = PowerItem
+    extra = 0
+    fields = ["order", "name", "content", "responsible_body", "legal_basis"]
+
+
+class DepartmentPowerItemInline(PowerItemInline):
+    fk_name = "department"
+
+
+class PostPowerItemInline(PowerItemInline):
+    fk_name = "post"
+
+
+@admin.register(Department)
+class DepartmentAdmin(OrgAdmin):
+    list_display = ["name", "unit", "code", "head", "supervisor", "posts_link", "people_link"]
+    list_filter = ["unit"]
+    search_fields = ["name", "code", "unit__name", "head__name", "supervisor__name"]
+    list_select_related = ["unit", "head", "supervisor"]
+    autocomplete_fields = ["head", "supervisor"]
+    inlines = [DepartmentPowerItemInline]
+
+    @admin.display(description="岗位")
+    def posts_link(self, obj: Department) -> str:
+        return _changelist_link("post", "查看岗位", department__id__exact=obj.pk)
+
+    @admin.display(description="人员")
+    def people_link(self, obj: Department) -> str:
+        return _changelist_link("person", "查看人员", department__id__exact=obj.pk)
+
+
+@admin.register(Post)
+class PostAdmin(OrgAdmin):
+    list_display = ["name", "unit", "department", "tier", "is_key", "active"]
+    list_filter = ["unit", "tier", "is_key", "active", "department"]
+    search_fields = ["name", "duties", "department__name", "unit__name"]
+    list_select_related = ["unit", "department"]
+    inlines = [PostPowerItemInline]
+
+
+@admin.register(PowerItem)
+class PowerItemAdmin(OrgAdmin):
+    list_display = ["name", "post", "department", "responsible_body"]
+    search_fields = ["name", "content", "legal_basis"]
+    list_select_related = ["post__department", "department"]
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        unit_ids = roles.managed_unit_ids(request.user)
+        if unit_ids is None:
+            return qs
+        return qs.filter(Q(post__unit_id__in=unit_ids) | Q(department__unit_id__in=unit_ids))
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    extra = 0
+    fields = ["role", "unit", "include_subunits", "note", "granted_by", "granted_at"]
+    readonly_fields = ["granted_by", "granted_at"]
+
+
+@admin.register(Person)
+class PersonAdmin(OrgAdmin):
+    list_display = [
+        "employee_no",
+        "name",
+        "unit",
+        "department",
+        "post",
+        "job_title",
+        "phone",
+        "active",
+        "username",
+    ]
+    list_display_links = ["employee_no", "name"]
+    list_filter = ["unit", "active", "post__tier", "post__is_key", "department"]
+    search_fields = ["name", "employee_no", "phone", "email", "user__username", "job_title"]
+    list_select_related = ["unit", "department", "post", "user"]
+    autocomplete_fields = ["concurrent_posts"]
+    inlines = [RoleGrantInline]
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "unit",
+            "employee_no",
+            "name",
+            "department",
+            "post",
+            "concurrent_posts",
+            "job_title",
+            "phone",
+            "email",
+            "active",
+        ]
+        return fields if obj is None else ["user", *fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    @admin.display(description="登录名", ordering="user__username")
+    def username(self, obj: Person) -> str:
+        return obj.user.username
+
+    def save_model(self, request, obj: Person, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            if obj.user.is_active != obj.active:
+                services.person_set_active(person=obj, active=obj.active)
+            return
+        created = services.person_create(
+            unit=obj.unit,
+            employee_no=obj.employee_no,
+            name=obj.name,
+            department=obj.department,
+            post=obj.post,
+            job_title=obj.job_title,
+            phone=obj.phone,
+            email=obj.email,
+            active=obj.active,
+        )
+        obj.pk = created.pk
+        obj.user = created.user
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, RoleGrant) and instance.granted_by_id is None:
+                instance.granted_by = request.user
+            instance.save()
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        formset.save_m2m()
+
+    def has_delete_permission(self, request, obj=None):
+        # People are deactivated (在岗 = 否), never deleted: their history must stay attributable.
+        return False
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(OrgAdmin):
+    list_display = ["person", "role", "unit", "include_subunits", "granted_by", "granted_at"]
+    list_filter = ["role", "unit", "include_subunits"]
+    search_fields = ["person__name", "person__employee_no", "unit__name"]
+    list_select_related = ["person", "unit", "granted_by"]
+    autocomplete_fields = ["person"]
+    readonly_fields = ["granted_by", "granted_at"]
+
+    def save_model(self, request, obj: RoleGrant, form, change: bool) -> None:
+        if obj.granted_by_id is None:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+admin.site.unregister(Group)
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Login accounts; system admins see the accounts of the people of their units."""
+
+    list_display = ["username", "person_name", "is_active", "last_login"]
+    list_filter = ["is_active"]
+    search_fields = ["username", "person__name", "person__employee_no"]
+    list_select_related = ["person"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("状态", {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description="姓名", ordering="person__name")
+    def person_name(self, obj: User) -> str:
+        person = getattr(obj, "person", None)
+        return person.name if person else "—"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        unit_ids = roles.managed_unit_ids(request.user)
+        return qs if unit_ids is None else qs.filter(person__unit_id__in=unit_ids)
+
+    def has_module_permission(self, request):
+        return roles.may_manage_org(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_manage_org(request.user) and (
+            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        # Accounts are created with their Person (admin or roster import), never bare.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # People are deactivated, never deleted: their history must stay attributable.
+        return False

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class UnitsConfig(AppConfig):
+    """Organisation: units, departments, posts, power items, people and role grants."""
+
+    name = "units"
+    verbose_name = "组织机构"

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from units.demo import DEMO_PASSWORD, load_demo_org
+
+
+class Command(BaseCommand):
+    help = (
+        "载入演示数据：广元市红十字会（GYRC）及利州区红十字会（GYRC-LZ）与演示账号。"
+        "仅限 DEBUG 模式。"
+    )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("演示数据只能在开发环境（DEBUG=1）中载入，生产环境拒绝执行。")
+        result = load_demo_org()
+        self.stdout.write(
+            "演示数据已就绪" + ("（本次有更新）。" if result.changed else "（无需更改）。")
+        )
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, name, role_text in result.accounts:
+            self.stdout.write(f"  {username:<16} {name}　{role_text}")

@@ -1,0 +1,22 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from units import roles
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """我的工作台: who I am in the org chart and which roles I hold."""
+    person = roles.person_for(request.user)
+    if person is not None:
+        person = type(person).objects.select_related("unit", "department", "post").get(pk=person.pk)
+    return render(
+        request,
+        "units/home.html",
+        {
+            "person": person,
+            "org_roles": roles.org_roles(person),
+            "concurrent_posts": list(person.concurrent_posts.all()) if person else [],
+        },
+    )
