@@ -71,3 +71,60 @@ def make_grant(
     return RoleGrant.objects.create(
         person=person, role=role, unit=unit, include_subunits=include_subunits
     )
+
+
+def make_round(*, unit: Unit, title: str | None = None, year: int = 2026, **kw):
+    from risks.models import Round
+
+    rnd = Round(unit=unit, year=year, title=title or f"{year}年度廉政风险排查{next(_seq)}", **kw)
+    rnd.full_clean()
+    rnd.save()
+    return rnd
+
+
+def make_form(*, round, subject_kind: str = "post", post=None, department=None, filler=None, **kw):
+    """A risk form; for a post form the department defaults to the post's department."""
+    from risks.models import RiskForm
+
+    if subject_kind == "post" and department is None and post is not None:
+        department = post.department
+    form = RiskForm(
+        round=round,
+        unit=round.unit,
+        subject_kind=subject_kind,
+        post=post,
+        department=department,
+        filler=filler,
+        **kw,
+    )
+    form.full_clean()
+    form.save()
+    return form
+
+
+def make_point(
+    *,
+    form,
+    category: str = "duty",
+    description: str = "风险点",
+    level: int = 2,
+    measures=("措施",),
+    **kw,
+):
+    from risks.models import Measure, RiskPoint
+
+    point = RiskPoint(
+        form=form,
+        category=category,
+        description=description,
+        likelihood=kw.pop("likelihood", 2),
+        harm=kw.pop("harm", 2),
+        proposed_level=level,
+        order=kw.pop("order", form.points.count() + 1),
+        **kw,
+    )
+    point.full_clean()
+    point.save()
+    for i, text in enumerate(measures, 1):
+        Measure.objects.create(point=point, order=i, text=text)
+    return point

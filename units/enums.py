@@ -28,6 +28,7 @@ class Role(models.TextChoices):
     """Every role a person can hold over an object, from the org chart or from a grant."""
 
     MEMBER = "member", "本单位人员"
+    FILLER = "filler", "填表人"
     POST_HOLDER = "post_holder", "岗位人员"
     DEPT_MEMBER = "dept_member", "本部室人员"
     DEPT_HEAD = "dept_head", "部室负责人"

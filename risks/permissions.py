@@ -1,0 +1,109 @@
+"""Who may see and edit a risk form. Every view, export and report asks here.
+
+`form_roles` gives the roles a person holds over one form; `can_view_form` / `can_edit_form`
+decide from them; `forms_visible_to` is the same rule as a queryset filter, so lists are
+filtered by permission before anything else. No access → the views answer 404; read but not
+act → 403. The workflow's transition table decides who may act in the chain (workflow app).
+"""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
+
+from risks.enums import SubjectKind
+from risks.models import RiskForm
+from units import roles
+from units.enums import GrantedRole, PostTier, Role
+from units.models import Person, Unit
+from workflow.enums import FormState
+
+# Roles that may read a form in any state (besides the unit members once it is published).
+READER_ROLES = frozenset(
+    {
+        Role.FILLER,
+        Role.DEPT_HEAD,
+        Role.SUPERVISOR,
+        Role.PRINCIPAL,
+        Role.INTEGRITY_OFFICE,
+        Role.INSPECTOR,
+    }
+)
+
+
+def form_roles(person: Person | None, form: RiskForm) -> set[Role]:
+    """Roles of a person over one form, from the org chart and grants (see units.roles)."""
+    if person is None or not person.active:
+        return set()
+    h = roles.holdings(person)
+    result = roles.roles_over_unit(person, form.unit)
+    if form.filler_id == person.pk:
+        result.add(Role.FILLER)
+    if form.department_id in h.headed_department_ids:
+        result.add(Role.DEPT_HEAD)
+    if form.department_id in h.supervised_department_ids:
+        result.add(Role.SUPERVISOR)
+    # The principal supervises the other leaders' posts.
+    if (
+        form.subject_kind == SubjectKind.POST
+        and form.post.tier == PostTier.LEADER
+        and form.unit_id in h.principal_unit_ids
+    ):
+        result.add(Role.SUPERVISOR)
+    return result
+
+
+def can_view_form(user: User | AnonymousUser | None, form: RiskForm) -> bool:
+    person = roles.person_for(user)
+    held = form_roles(person, form)
+    if held & READER_ROLES:
+        return True
+    if Role.LEADER in held and form.subject_kind == SubjectKind.LEADERSHIP:
+        return True
+    return Role.MEMBER in held and form.state in FormState.published()
+
+
+def can_edit_form(user: User | AnonymousUser | None, form: RiskForm) -> bool:
+    """Only the filler, only while the form is in 自查填报 and is the current version."""
+    person = roles.person_for(user)
+    if person is None or form.filler_id != person.pk or form.state != FormState.DRAFT:
+        return False
+    return not RiskForm.objects.filter(previous_version=form).exists()
+
+
+def _grant_units_q(person: Person, role: Role) -> Q:
+    q = Q(pk__in=[])
+    for granted, path, include_subunits in roles.holdings(person).grants:
+        if granted == role:
+            q |= Q(unit__path__startswith=path) if include_subunits else Q(unit__path=path)
+    return q
+
+
+def forms_visible_to(
+    user: User | AnonymousUser | None, qs: QuerySet[RiskForm] | None = None
+) -> QuerySet[RiskForm]:
+    """The forms a user may read, as a queryset (the same rule as can_view_form)."""
+    qs = RiskForm.objects.all() if qs is None else qs
+    person = roles.person_for(user)
+    if person is None:
+        return qs.none()
+    h = roles.holdings(person)
+    department_ids = h.headed_department_ids | h.supervised_department_ids
+    q = (
+        Q(filler=person)
+        | Q(department_id__in=department_ids)
+        | Q(unit_id__in=h.principal_unit_ids)
+        | Q(
+            subject_kind=SubjectKind.POST,
+            post__tier=PostTier.LEADER,
+            unit_id__in=h.principal_unit_ids,
+        )
+        | Q(subject_kind=SubjectKind.LEADERSHIP, unit_id__in=h.leader_unit_ids)
+        | Q(unit_id=person.unit_id, state__in=FormState.published())
+        | _grant_units_q(person, Role.INTEGRITY_OFFICE)
+        | _grant_units_q(person, Role.INSPECTOR)
+    )
+    return qs.filter(q)
+
+
+def units_coordinated_by(user: User | AnonymousUser | None) -> list[Unit]:
+    """Units whose screening rounds the user runs as 廉防办."""
+    return roles.granted_units(user, GrantedRole.INTEGRITY_OFFICE)
