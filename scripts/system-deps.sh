@@ -5,8 +5,11 @@
 set -euo pipefail
 
 missing=()
-ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+# Capture the listings first: `cmd | grep -q` under pipefail fails when grep exits early.
+libs="$(ldconfig -p 2>/dev/null || true)"
+fonts="$(fc-list 2>/dev/null || true)"
+[[ "$libs" == *libpango-1.0.so* ]] || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[[ "$fonts" == *"Noto Sans CJK"* ]] || missing+=(fonts-noto-cjk)
 command -v fc-list >/dev/null || missing+=(fontconfig)
 
 if [ ${#missing[@]} -eq 0 ]; then
