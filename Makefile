@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format system-deps install migrate demo bench clean
+.PHONY: run test e2e lint format system-deps install migrate demo bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "需要 Python 3.11（$(PY)）"; exit 1; }
@@ -33,6 +33,10 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest
+
+# The browser journeys alone (also part of `make test` when /usr/bin/chromium exists).
+e2e: install
+	$(BIN)/python -m pytest tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
