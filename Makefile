@@ -34,6 +34,12 @@ run: demo
 test: install
 	$(BIN)/python -m pytest
 
+# Every benchmark; writes docs/benchmarks.md and docs/benchmarks.json (PostgreSQL by default,
+# BENCH_DATABASE_URL to change; BENCH_ARGS=--quick for a small run).
+bench: install
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 # The browser journeys alone (also part of `make test` when /usr/bin/chromium exists).
 e2e: install
 	$(BIN)/python -m pytest tests/e2e

@@ -1,0 +1,156 @@
+"""`make bench`: run every benchmark and write docs/benchmarks.md and docs/benchmarks.json.
+
+Each figure is compared with a floor or peer measured in the same run on the same machine,
+since these machines are noisy. Cases live in bench/cases_*.py modules, each exposing
+`run(ctx) -> list[Result]`.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+CASE_MODULES = ["bench.cases_pages", "bench.cases_load"]
+
+
+@dataclass
+class Result:
+    case: str
+    ours: float
+    unit: str
+    floor: float | None = None
+    floor_label: str = ""
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.ours / self.floor, 2) if self.floor else None
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def timed(fn, repeat: int) -> list[float]:
+    """Milliseconds of `repeat` calls of fn, after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> dict:
+    return {
+        "p50": round(statistics.median(samples), 1),
+        "p95": round(percentile(samples, 95), 1),
+        "n": len(samples),
+    }
+
+
+def write_report(results: list[Result], meta: dict) -> None:
+    DOCS.mkdir(exist_ok=True)
+    payload = {"meta": meta, "results": [asdict(r) | {"ratio": r.ratio} for r in results]}
+    (DOCS / "benchmarks.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {meta['date']} ({meta['machine']}, database {meta['database']}).",
+        "Each figure is set beside a floor or peer measured in the same run.",
+        "",
+        "| case | ours | floor / peer | ratio | target | met | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        floor = f"{r.floor:g} {r.unit} ({r.floor_label})" if r.floor is not None else "—"
+        met = {True: "yes", False: "**no**", None: "—"}[r.met]
+        lines.append(
+            f"| {r.case} | {r.ours:g} {r.unit} | {floor} | {r.ratio or '—'} | {r.target or '—'} "
+            f"| {met} | {r.note} |"
+        )
+    (DOCS / "benchmarks.md").write_text("\n".join(lines) + "\n")
+
+
+def prepare_database(url: str, scale_units: int, staff: int) -> None:
+    env = os.environ | {"DATABASE_URL": url, "DEBUG": "1"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env | {"DEBUG": "0", "SECRET_KEY": "x" * 50},
+                   check=True, cwd=ROOT)  # fmt: skip
+    subprocess.run(
+        [*manage, "generate_scale_data", "--units", str(scale_units),
+         "--staff-per-unit", str(staff), "--points-per-form", "5"],
+        env=env, check=True, cwd=ROOT,
+    )  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small data, few repetitions")
+    parser.add_argument("--only", help="comma-separated case modules")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/riskreg_bench")
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1]
+        base = url.rsplit("/", 1)[0]
+        subprocess.run(
+            ["psql", f"{base}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name}"], check=True
+        )
+        subprocess.run(
+            ["psql", f"{base}/postgres", "-q", "-c", f"CREATE DATABASE {name}"], check=True
+        )
+    else:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    scale_units, staff = (3, 100) if args.quick else (100, 500)
+    print(f"准备数据：{scale_units} 个单位 × {staff} 人 …", flush=True)
+    prepare_database(url, scale_units, staff)
+
+    os.environ.update(DATABASE_URL=url, DEBUG="0", SECRET_KEY="bench-only-secret-key-0123456789abcdef",
+                      HTTPS="0", ALLOWED_HOSTS="127.0.0.1,localhost,testserver")  # fmt: skip
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskreg.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    ctx = {"quick": args.quick, "database_url": url, "root": ROOT}
+    results: list[Result] = []
+    modules = args.only.split(",") if args.only else CASE_MODULES
+    for name in modules:
+        module = importlib.import_module(name)
+        print(f"== {name} ==", flush=True)
+        for result in module.run(ctx):
+            print(f"  {result.case}: {result.ours:g} {result.unit}"
+                  + (f" (floor {result.floor:g}, ×{result.ratio})" if result.floor else ""), flush=True)  # fmt: skip
+            results.append(result)
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "database": "PostgreSQL" if url.startswith("postgres") else "SQLite",
+        "quick": args.quick,
+    }
+    write_report(results, meta)
+    print(f"已写入 {DOCS / 'benchmarks.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
