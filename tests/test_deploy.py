@@ -12,7 +12,14 @@ def test_check_deploy_is_clean_in_production_settings():
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "HTTPS", "SECRET_KEY"}
+        if key
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "DEBUG",
+            "HTTPS",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="riskreg.settings",
