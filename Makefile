@@ -42,5 +42,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Benchmarks; each writes its figures to docs/benchmarks/<name>.json.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_roster.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

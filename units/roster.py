@@ -536,10 +536,16 @@ def plan_roster(
         (p.department.name if p.department_id else None, p.name): p
         for p in Post.objects.filter(unit=unit).select_related("department")
     }
+    # Departments and posts are shared by many people: look them up by id, not per person.
+    department_names = {d.pk: d.name for d in plan.departments.values()}
+    post_keys = {p.pk: key for key, p in plan.posts.items()}
     people = {
         p.employee_no: p
-        for p in Person.objects.filter(unit=unit).select_related(
-            "department", "post__department", "user"
+        for p in Person.objects.filter(unit=unit)
+        .select_related("user")
+        .only(
+            *("employee_no", "name", "department", "post", "job_title", "phone", "email"),
+            *("active", "user__is_active", "user__email"),
         )
     }
     new_nos = [v.employee_no for v in checked if v.employee_no not in people]
@@ -573,7 +579,7 @@ def plan_roster(
         if person is None:
             plan.rows.append(RowPlan(values=values, action="new"))
             continue
-        changes += _person_changes(person, values)
+        changes += _person_changes(person, values, department_names, post_keys)
         plan.rows.append(
             RowPlan(
                 values=values,
@@ -632,7 +638,12 @@ def _plan_org(plan: RosterPlan, values: RowValues) -> list[str]:
     return changes
 
 
-def _person_changes(person: Person, values: RowValues) -> list[str]:
+def _person_changes(
+    person: Person,
+    values: RowValues,
+    department_names: dict[int, str],
+    post_keys: dict[int, PostKey],
+) -> list[str]:
     changes = []
 
     def compare(label: str, old: str, new: str | None) -> None:
@@ -640,12 +651,8 @@ def _person_changes(person: Person, values: RowValues) -> list[str]:
             changes.append(f"{label}：{old or '（空）'} → {new or '（空）'}")
 
     compare("姓名", person.name, values.name)
-    compare("部室", person.department.name if person.department_id else "", values.department or "")
-    old_key = (
-        (person.post.department.name if person.post.department_id else None, person.post.name)
-        if person.post_id
-        else None
-    )
+    compare("部室", department_names.get(person.department_id, ""), values.department or "")
+    old_key = post_keys.get(person.post_id)
     new_key = (values.department, values.post) if values.post else None
     if old_key != new_key:
         changes.append(

@@ -1,13 +1,14 @@
 """Writes to the organisation model. Every write validates with full_clean() first."""
 
 import hashlib
+import secrets
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -172,7 +173,8 @@ def _roster_apply(plan: "roster.RosterPlan") -> None:
     new_departments = []
     for order_offset, name in enumerate(plan.new_departments, start=1):
         department = Department(unit=unit, name=name, order=order + order_offset)
-        department.full_clean(validate_unique=False, validate_constraints=False)
+        # The unit is locked above and certainly exists: skip the per-object FK lookup.
+        department.full_clean(exclude=["unit"], validate_unique=False, validate_constraints=False)
         new_departments.append(department)
         departments[name] = department
     Department.objects.bulk_create(new_departments)
@@ -189,7 +191,9 @@ def _roster_apply(plan: "roster.RosterPlan") -> None:
             is_key=spec.is_key,
             order=order + order_offset,
         )
-        post.full_clean(exclude=["department"], validate_unique=False, validate_constraints=False)
+        post.full_clean(
+            exclude=["unit", "department"], validate_unique=False, validate_constraints=False
+        )
         new_posts.append(post)
         posts[key] = post
     Post.objects.bulk_create(new_posts)
@@ -216,8 +220,9 @@ def _roster_apply(plan: "roster.RosterPlan") -> None:
                     username=username_for(unit=unit, employee_no=values.employee_no),
                     email=values.email or "",
                     is_active=active,
-                    # The unusable-password marker: no login until an invite or reset.
-                    password=make_password(None),
+                    # What set_unusable_password() stores (no login until an invite or a
+                    # reset), with one urandom call instead of 40 random.choice calls.
+                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
                 )
             )
             new_people.append(
@@ -250,16 +255,38 @@ def _roster_apply(plan: "roster.RosterPlan") -> None:
     for person, user in zip(new_people, new_users, strict=True):
         person.user = user
     Person.objects.bulk_create(new_people, batch_size=1000)
-    Person.objects.bulk_update(
+    _update_rows(
+        Person,
         changed_people,
         ["name", "department", "post", "job_title", "phone", "email", "active"],
-        batch_size=500,
     )
-    User.objects.bulk_update(changed_users, ["is_active", "email"], batch_size=500)
+    _update_rows(User, changed_users, ["is_active", "email"])
     if plan.deactivate:
         ids = [p.pk for p in plan.deactivate]
         Person.objects.filter(pk__in=ids).update(active=False)
         User.objects.filter(person__in=ids).update(is_active=False)
+
+
+def _update_rows(model: type[models.Model], objects: list, field_names: list[str]) -> None:
+    """Save `field_names` of many objects: one UPDATE statement sent with executemany.
+
+    bulk_update() builds a CASE expression per object and field, which for 5,000 people costs
+    seconds of Python; executemany costs a few milliseconds per thousand rows on SQLite and
+    PostgreSQL alike. Values go through each field's own conversion (get_db_prep_save).
+    """
+    if not objects:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    params = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def password_set_email_send(*, person: Person, base_url: str) -> None:
