@@ -27,6 +27,7 @@ class RosterImportForm(forms.Form):
     )
 
     def __init__(self, *args, units: QuerySet[Unit], **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         if len(units) == 1:

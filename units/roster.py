@@ -507,25 +507,25 @@ def plan_roster(
     first_row_of_post: dict[PostKey, RowValues] = {}
     for row in rows:
         values, errors = _check_row(row, present)
-        if values is not None:
-            earlier = first_row_of_no.get(values.employee_no)
-            if earlier is not None:
-                errors.append(f"工号 {values.employee_no} 与第 {earlier} 行重复")
-            if values.post:
-                key = (values.department, values.post)
-                first = first_row_of_post.setdefault(key, values)
-                if first.tier != values.tier:
-                    errors.append(
-                        f"岗位“{_post_label(key)}”在第 {first.row_no} 行的岗位层级为"
-                        f"“{first.tier.label}”，与本行“{values.tier.label}”不一致"
-                    )
-                if values.is_key is not None and first.is_key != values.is_key:
-                    errors.append(
-                        f"岗位“{_post_label(key)}”在第 {first.row_no} 行的重点岗位为"
-                        f"“{_yes_no(first.is_key)}”，与本行不一致"
-                    )
-        if values is not None and values.employee_no not in first_row_of_no:
-            first_row_of_no[values.employee_no] = row.row_no
+        # Duplicates are found among all rows, the bad ones included.
+        employee_no = _nfkc(row.get("employee_no")).strip()
+        if employee_no:
+            earlier = first_row_of_no.setdefault(employee_no, row.row_no)
+            if earlier != row.row_no:
+                errors.append(f"工号 {employee_no} 与第 {earlier} 行重复")
+        if values is not None and values.post:
+            key = (values.department, values.post)
+            first = first_row_of_post.setdefault(key, values)
+            if first.tier != values.tier:
+                errors.append(
+                    f"岗位“{_post_label(key)}”在第 {first.row_no} 行的岗位层级为"
+                    f"“{first.tier.label}”，与本行“{values.tier.label}”不一致"
+                )
+            if values.is_key is not None and first.is_key != values.is_key:
+                errors.append(
+                    f"岗位“{_post_label(key)}”在第 {first.row_no} 行的重点岗位为"
+                    f"“{_yes_no(first.is_key)}”，与本行不一致"
+                )
         if errors:
             plan.errors.append(RowError(row.row_no, errors))
         elif values is not None:

@@ -177,6 +177,24 @@ def test_csv_in_utf8_with_or_without_bom_and_gbk(unit, encoding):
     assert (person.name, person.department.name) == ("张三", "赈济救护部")
 
 
+def test_csv_with_title_row_and_blank_lines(unit):
+    text = (
+        "测试单位在职人员花名册,,,,,,,,,\r\n"
+        ",,,,,,,,,\r\n"
+        "序号,工号,姓名,部室,岗位,岗位层级,手机\r\n"
+        "1,000123,张三,办公室,文秘,工作人员,13900000005\r\n"
+        ",,,,,,\r\n"
+        "2,000124,李四,,会长,党政一把手,\r\n"
+    )
+    result = run(unit, text.encode("gbk"), file_name="花名册.csv")
+    assert result.ok, result.plan.errors
+    assert result.parsed.header_row == 3
+    assert set(Person.objects.values_list("employee_no", "name")) == {
+        ("000123", "张三"),
+        ("000124", "李四"),
+    }
+
+
 def test_csv_with_phone_written_as_decimal_number(unit):
     run(unit, roster_csv([roster_row("1", "张三", phone="13900000005.0")]), file_name="a.csv")
     assert Person.objects.get(unit=unit).phone == "13900000005"
@@ -247,6 +265,11 @@ def test_one_bad_row_writes_nothing(unit):
     assert not result.ok
     assert db_snapshot() == before
     assert not RosterImport.objects.exists()
+
+
+def test_duplicate_of_a_bad_row_is_reported_too(unit):
+    rows = [roster_row("1", ""), roster_row("1", "李四")]
+    assert errors_of(run(unit, roster_xlsx(rows))) == {2: "缺少姓名", 3: "工号 1 与第 2 行重复"}
 
 
 def test_same_post_with_conflicting_tier_is_an_error(unit):
