@@ -52,5 +52,6 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

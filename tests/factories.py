@@ -128,3 +128,85 @@ def make_point(
     for i, text in enumerate(measures, 1):
         Measure.objects.create(point=point, order=i, text=text)
     return point
+
+
+# --- Roster spreadsheets, built in memory (no binary fixtures) --------------------------------
+
+ROSTER_HEADERS = [
+    "工号",
+    "姓名",
+    "部室",
+    "岗位",
+    "职务",
+    "岗位层级",
+    "重点岗位",
+    "手机",
+    "邮箱",
+    "在岗",
+]
+
+
+def roster_row(
+    employee_no: object,
+    name: str,
+    department: str = "办公室",
+    post: str = "综合文秘",
+    *,
+    job_title: str = "科员",
+    tier: str = "工作人员",
+    is_key: str = "否",
+    phone: object = "",
+    email: str = "",
+    active: str = "是",
+) -> list[object]:
+    """One roster line in ROSTER_HEADERS order."""
+    return [employee_no, name, department, post, job_title, tier, is_key, phone, email, active]
+
+
+def roster_xlsx(
+    rows: list[list[object]],
+    *,
+    headers: list[str] | None = None,
+    title: str | None = None,
+    number_formats: dict[int, str] | None = None,
+) -> bytes:
+    """An .xlsx roster: an optional merged title row, the header row, then `rows` as given
+    (None cells stay empty, [] is a blank row). number_formats: {column index: format}."""
+    import io
+
+    import openpyxl
+
+    headers = ROSTER_HEADERS if headers is None else headers
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append([title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    for column, fmt in (number_formats or {}).items():
+        for cells in sheet.iter_rows(min_row=sheet.min_row + 1, min_col=column + 1):
+            cells[0].number_format = fmt
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def roster_csv(
+    rows: list[list[object]],
+    *,
+    headers: list[str] | None = None,
+    encoding: str = "utf-8",
+) -> bytes:
+    """A CSV roster in `encoding` ("utf-8-sig" adds the BOM Excel writes; "gbk" is what Chinese
+    Excel saves)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(ROSTER_HEADERS if headers is None else headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue().encode(encoding)

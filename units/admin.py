@@ -1,15 +1,34 @@
 """Admin of the org chart for system admins, scoped to the units they manage."""
 
-from django.contrib import admin
+import uuid
+from datetime import timedelta
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 
-from units import roles, services
-from units.models import Department, Person, Post, PowerItem, RoleGrant, Unit
+from units import roles, selectors, services
+from units.forms import RosterImportForm
+from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
+from units.resources import roster_export_xlsx
+from units.roster import COLUMNS, RosterFileError
+
+# Uploaded rosters wait here between the preview and the confirmation.
+ROSTER_UPLOAD_DIR = "roster_imports"
+ROSTER_UPLOAD_MAX_AGE = timedelta(hours=2)
+_ROSTER_SALT = "units.roster-import"
 
 
 class OrgAdmin(admin.ModelAdmin):
@@ -176,6 +195,8 @@ class RoleGrantInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(OrgAdmin):
+    change_list_template = "admin/units/person/change_list.html"
+    actions = ["send_password_set_email"]
     list_display = [
         "employee_no",
         "name",
@@ -248,6 +269,234 @@ class PersonAdmin(OrgAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # People are deactivated (在岗 = 否), never deleted: their history must stay attributable.
+        return False
+
+    @admin.action(description="发送设置密码邮件")
+    def send_password_set_email(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        sent, without_email, inactive = [], [], []
+        base_url = request.build_absolute_uri("/")
+        for person in queryset.select_related("user"):
+            if not (person.active and person.user.is_active):
+                inactive.append(person.name)
+            elif not person.email:
+                without_email.append(person.name)
+            else:
+                services.password_set_email_send(person=person, base_url=base_url)
+                sent.append(person.name)
+        if sent:
+            self.message_user(request, f"已向 {len(sent)} 人发送设置密码邮件。", messages.SUCCESS)
+        if without_email:
+            self.message_user(
+                request,
+                f"以下人员没有登记邮箱，未发送：{'、'.join(without_email)}。",
+                messages.WARNING,
+            )
+        if inactive:
+            self.message_user(
+                request, f"以下人员已停用，未发送：{'、'.join(inactive)}。", messages.WARNING
+            )
+
+    # --- Roster import and export (SPEC section 7) ---------------------------------------
+
+    def get_urls(self):
+        own = [
+            path(
+                "roster/import/",
+                self.admin_site.admin_view(self.roster_import_view),
+                name="units_person_roster_import",
+            ),
+            path(
+                "roster/export/<int:unit_id>/",
+                self.admin_site.admin_view(self.roster_export_view),
+                name="units_person_roster_export",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def roster_import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload → preview (a dry run: who is added, changed, unchanged; every row's errors)
+        → confirm (the same file imported for real)."""
+        if not self._allowed(request):
+            raise PermissionDenied
+        units = selectors.units_managed_by(request.user)
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._roster_confirm(request, units)
+        form = RosterImportForm(request.POST or None, request.FILES or None, units=units)
+        result = token = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            try:
+                result = services.roster_import(
+                    unit=form.cleaned_data["unit"],
+                    content=content,
+                    file_name=upload.name,
+                    dry_run=True,
+                    deactivate_missing=form.cleaned_data["deactivate_missing"],
+                    imported_by=request.user,
+                )
+            except RosterFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                if result.ok:
+                    token = _roster_stash(
+                        request=request,
+                        content=content,
+                        file_name=upload.name,
+                        unit=form.cleaned_data["unit"],
+                        deactivate_missing=form.cleaned_data["deactivate_missing"],
+                    )
+        return self._roster_page(request, form=form, units=units, result=result, token=token)
+
+    def _roster_page(self, request, *, form, units, result, token) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "导入人员名册",
+            "form": form,
+            "units": units,
+            "required_headers": "、".join(c.header for c in COLUMNS if c.required),
+            "optional_headers": "、".join(c.header for c in COLUMNS if not c.required),
+            "result": result,
+            "token": token,
+        }
+        if result is not None:
+            rows = result.plan.rows
+            context["shown_rows"] = [r for r in rows if r.action != "unchanged"]
+        return TemplateResponse(request, "admin/units/person/roster_import.html", context)
+
+    def _roster_confirm(self, request: HttpRequest, units: QuerySet[Unit]) -> HttpResponse:
+        import_url = reverse("admin:units_person_roster_import")
+        try:
+            stash = signing.loads(
+                request.POST.get("token", ""),
+                salt=_ROSTER_SALT,
+                max_age=ROSTER_UPLOAD_MAX_AGE,
+            )
+        except signing.BadSignature:
+            self.message_user(request, "预览已失效，请重新上传名册文件。", messages.ERROR)
+            return HttpResponseRedirect(import_url)
+        unit = units.filter(pk=stash["unit"]).first()
+        if stash["user"] != request.user.pk or unit is None:
+            raise PermissionDenied
+        try:
+            with default_storage.open(stash["path"], "rb") as stored:
+                content = stored.read()
+        except FileNotFoundError:
+            self.message_user(request, "预览已失效，请重新上传名册文件。", messages.ERROR)
+            return HttpResponseRedirect(import_url)
+        try:
+            result = services.roster_import(
+                unit=unit,
+                content=content,
+                file_name=stash["name"],
+                dry_run=False,
+                deactivate_missing=stash["deactivate_missing"],
+                imported_by=request.user,
+            )
+        except RosterFileError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(import_url)
+        if not result.ok:
+            # The org chart changed since the preview: show what is wrong now.
+            form = RosterImportForm(units=units, initial={"unit": unit.pk})
+            return self._roster_page(request, form=form, units=units, result=result, token=None)
+        default_storage.delete(stash["path"])
+        self.message_user(
+            request, f"{unit.name}人员名册已导入：{result.summary}。", messages.SUCCESS
+        )
+        changelist = reverse("admin:units_person_changelist")
+        return HttpResponseRedirect(f"{changelist}?unit__id__exact={unit.pk}")
+
+    def roster_export_view(self, request: HttpRequest, unit_id: int) -> HttpResponse:
+        if not self._allowed(request):
+            raise PermissionDenied
+        unit = get_object_or_404(selectors.units_managed_by(request.user), pk=unit_id)
+        content = roster_export_xlsx(selectors.roster_people(unit=unit))
+        file_name = f"{unit.code}-人员名册-{timezone.localdate():%Y%m%d}.xlsx"
+        return HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": content_disposition_header(True, file_name)},
+        )
+
+
+def _roster_stash(
+    *, request: HttpRequest, content: bytes, file_name: str, unit: Unit, deactivate_missing: bool
+) -> str:
+    """Keep the previewed file until it is confirmed; return a signed ticket for it. The
+    ticket names the user and unit, so it cannot be replayed by anyone else or elsewhere."""
+    _roster_stash_cleanup()
+    stored = default_storage.save(
+        f"{ROSTER_UPLOAD_DIR}/{uuid.uuid4().hex}.upload", ContentFile(content)
+    )
+    return signing.dumps(
+        {
+            "path": stored,
+            "name": file_name,
+            "unit": unit.pk,
+            "user": request.user.pk,
+            "deactivate_missing": deactivate_missing,
+        },
+        salt=_ROSTER_SALT,
+    )
+
+
+def _roster_stash_cleanup() -> None:
+    """Forget previews that were never confirmed."""
+    try:
+        _dirs, files = default_storage.listdir(ROSTER_UPLOAD_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - ROSTER_UPLOAD_MAX_AGE
+    for name in files:
+        stored = f"{ROSTER_UPLOAD_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(stored) < cutoff:
+                default_storage.delete(stored)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(OrgAdmin):
+    """The record of every roster import and preview: read-only, kept for the audit log."""
+
+    list_display = [
+        "imported_at",
+        "unit",
+        "file_name",
+        "operator",
+        "source",
+        "dry_run",
+        "created",
+        "updated",
+        "unchanged",
+        "deactivated",
+    ]
+    list_filter = ["unit", "dry_run", "source"]
+    search_fields = ["file_name", "imported_by__username", "os_user"]
+    list_select_related = ["unit", "imported_by__person"]
+    date_hierarchy = "imported_at"
+
+    @admin.display(description="操作人", ordering="imported_by__username")
+    def operator(self, obj: RosterImport) -> str:
+        if obj.imported_by_id:
+            person = getattr(obj.imported_by, "person", None)
+            return (
+                f"{person.name}（{obj.imported_by.username}）"
+                if person
+                else obj.imported_by.username
+            )
+        return f"命令行：{obj.os_user}" if obj.os_user else "命令行"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 

@@ -346,3 +346,55 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         scope = f"{self.unit}（含下级单位）" if self.include_subunits else str(self.unit)
         return f"{self.person} · {self.get_role_display()} · {scope}"
+
+
+class RosterImport(models.Model):
+    """One run of the roster import (preview or real), kept for the audit log: who, when,
+    which file, which unit, what it did. Rows are only ever added."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "管理后台"
+        COMMAND = "command", "命令行"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="roster_imports"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    os_user = models.CharField(
+        "系统用户", max_length=150, blank=True, help_text="从命令行导入时的操作系统用户。"
+    )
+    source = models.CharField("方式", max_length=10, choices=Source.choices)
+    imported_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    file_name = models.CharField("文件名", max_length=255)
+    file_sha256 = models.CharField("文件 SHA-256", max_length=64)
+    dry_run = models.BooleanField("仅预览（未写入）")
+    deactivate_missing = models.BooleanField("停用名册外人员")
+    rows = models.PositiveIntegerField("数据行数")
+    created = models.PositiveIntegerField("新增")
+    updated = models.PositiveIntegerField("更新")
+    unchanged = models.PositiveIntegerField("未变")
+    deactivated = models.PositiveIntegerField("停用")
+    departments_created = models.PositiveIntegerField("新建部室", default=0)
+    posts_created = models.PositiveIntegerField("新建岗位", default=0)
+
+    class Meta:
+        verbose_name = "名册导入记录"
+        verbose_name_plural = "名册导入记录"
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.file_name} · {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"新增 {self.created}, 更新 {self.updated}, "
+            f"未变 {self.unchanged}, 停用 {self.deactivated}"
+        )

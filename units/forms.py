@@ -1,0 +1,40 @@
+"""Forms of the organisation admin pages."""
+
+from django import forms
+from django.db.models import QuerySet
+
+from units.models import Unit
+from units.roster import HEADERS
+
+MAX_ROSTER_BYTES = 20 * 1024 * 1024
+
+
+class RosterImportForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label="导入到单位", queryset=Unit.objects.none(), empty_label="请选择单位"
+    )
+    file = forms.FileField(
+        label="名册文件",
+        help_text=(
+            "Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。列名：" + "、".join(HEADERS) + "，"
+            "顺序不限，其他列忽略。"
+        ),
+    )
+    deactivate_missing = forms.BooleanField(
+        label="停用名册外人员",
+        required=False,
+        help_text="本单位中不在名册里的人员将被停用（不会删除，停用后无法登录）。",
+    )
+
+    def __init__(self, *args, units: QuerySet[Unit], **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "：")
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0].pk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_ROSTER_BYTES:
+            raise forms.ValidationError("文件超过 20 MB，请检查是否选错了文件。")
+        return upload
