@@ -31,6 +31,13 @@ class RiskregAdminSite(admin.AdminSite):
 
         return update_wrapper(wrapper, view)
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every admin, including those of later features, writes its changes to the audit log.
+        from audit.admin_logging import with_audit_logging
+
+        admin_class = with_audit_logging(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         # One login page for the whole application (lockout and audit live there).
         next_url = request.GET.get("next") or reverse("admin:index")

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from audit.admin_logging import record_inline_role_grants
 from units import roles, services
 from units.models import Department, Person, Post, PowerItem, RoleGrant, Unit
 
@@ -242,6 +243,8 @@ class PersonAdmin(OrgAdmin):
             if isinstance(instance, RoleGrant) and instance.granted_by_id is None:
                 instance.granted_by = request.user
             instance.save()
+        # Audit: role grants given, changed or revoked here (before deletions lose their ids).
+        record_inline_role_grants(request=request, formset=formset)
         for deleted in formset.deleted_objects:
             deleted.delete()
         formset.save_m2m()
