@@ -93,6 +93,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the object up before checking permission and would redirect; refuse.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def get_fields(self, request, obj=None):
         return [
             "at",
