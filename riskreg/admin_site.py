@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
 
@@ -30,6 +31,20 @@ class RiskregAdminSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return update_wrapper(wrapper, view)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every admin, including those of later features, writes its changes to the audit log.
+        from audit.admin_logging import with_audit_logging
+
+        admin_class = with_audit_logging(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
+
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # One password change page too: it applies the policy, is audited, lifts a forced change.
+        return redirect("password_change")
+
+    def password_change_done(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        return redirect("password_change_done")
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         # One login page for the whole application (lockout and audit live there).

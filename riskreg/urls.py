@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from audit.views import PasswordChangeView
 from riskreg.forms import LoginForm
 
 urlpatterns = [
@@ -15,7 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        PasswordChangeView.as_view(),  # audited; lifts a forced change
         name="password_change",
     ),
     path(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 
+from audit.admin_logging import record_inline_role_grants
 from units import roles, selectors, services
 from units.forms import RosterImportForm
 from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
@@ -263,6 +264,8 @@ class PersonAdmin(OrgAdmin):
             if isinstance(instance, RoleGrant) and instance.granted_by_id is None:
                 instance.granted_by = request.user
             instance.save()
+        # Audit: role grants given, changed or revoked here (before deletions lose their ids).
+        record_inline_role_grants(request=request, formset=formset)
         for deleted in formset.deleted_objects:
             deleted.delete()
         formset.save_m2m()

@@ -246,7 +246,9 @@ def test_password_set_email_lets_a_new_person_log_in(client, demo, gyrc):
         follow=True,
     )
     assert "密码已设置" in done.content.decode()
-    assert client.login(username="gyrc-009001", password="Xin-tongshi-2026")
+    client.logout()
+    client.post("/accounts/login/", {"username": "gyrc-009001", "password": "Xin-tongshi-2026"})
+    assert "_auth_user_id" in client.session
     # The link works once.
     client.logout()
     assert "此链接已失效" in client.get(link, follow=True).content.decode()

@@ -345,7 +345,8 @@ def test_deactivate_missing_deactivates_but_keeps_people(unit, client):
     leaver.refresh_from_db()
     assert not leaver.active and not leaver.user.is_active
     assert Person.objects.filter(unit=unit).count() == 2
-    assert not client.login(username=leaver.user.username, password="Leaver-pass-2026")
+    client.post("/accounts/login/", {"username": leaver.user.username, "password": "Leaver-pass-2026"})
+    assert "_auth_user_id" not in client.session
 
 
 def test_without_deactivate_missing_nobody_is_deactivated(unit):

@@ -1,0 +1,38 @@
+"""Choices of the audit log: what happened (action) and how it ended (outcome)."""
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    """Every kind of audited event. Later features add their codes here, never reuse one."""
+
+    # Identity (身份鉴别)
+    LOGIN = "auth.login", "登录"
+    LOGIN_FAILED = "auth.login_failed", "登录失败"
+    LOGOUT = "auth.logout", "退出登录"
+    LOCKOUT = "auth.lockout", "账号锁定"
+    PASSWORD_CHANGE = "auth.password_change", "修改密码"
+    PASSWORD_RESET = "auth.password_reset", "管理员重置密码"
+    # Permissions (权限变更)
+    ROLE_GRANT = "role.grant", "授予角色"
+    ROLE_CHANGE = "role.change", "变更角色授权"
+    ROLE_REVOKE = "role.revoke", "撤销角色"
+    # Administration (后台管理)
+    ADMIN_ADD = "admin.add", "后台新增"
+    ADMIN_CHANGE = "admin.change", "后台修改"
+    ADMIN_DELETE = "admin.delete", "后台删除"
+    # Data (数据)
+    ROSTER_IMPORT = "data.roster_import", "导入人员名册"
+    EXPORT = "data.export", "导出"
+    DOWNLOAD = "data.download", "下载"
+    AUDIT_EXPORT = "audit.export", "导出审计日志"
+    AUDIT_PURGE = "audit.purge", "清理过期审计日志"
+    BACKUP = "system.backup", "备份数据库"
+    RESTORE = "system.restore", "恢复数据库"
+    # Workflow (审批流转)
+    WORKFLOW_TRANSITION = "workflow.transition", "审批流转"
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"

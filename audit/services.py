@@ -1,0 +1,178 @@
+"""Writes of the security app. `audit_record` is the one way any feature appends to the audit log.
+
+Usage from other apps (exports, downloads, workflow transitions, roster imports):
+
+    from audit.enums import AuditAction
+    from audit.services import audit_record
+
+    audit_record(request=request, action=AuditAction.EXPORT, obj=form,
+                 details={"format": "xlsx", "report": "form"})
+"""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.enums import AuditAction, AuditOutcome
+from audit.models import AuditEvent, AuditLogIsAppendOnly, PasswordChangeReason, PasswordPolicyState
+from audit.net import client_address
+
+SESSION_MUST_CHANGE = "audit.must_change_password"
+
+# The law's floor (等保 2.0 asks for at least six months of logs).
+MIN_RETENTION_DAYS = 180
+
+
+def _person_of(user: User | None):
+    if user is None or not user.pk:
+        return None
+    try:
+        return user.person
+    except User.person.RelatedObjectDoesNotExist:
+        return None
+
+
+def _unit_of(obj: Any):
+    """The Unit an object belongs to, when it says so, for scoping who may read the row."""
+    from units.models import Person, Unit
+
+    if isinstance(obj, Unit):
+        return obj
+    if isinstance(obj, User):
+        person = _person_of(obj)
+        return person.unit if person else None
+    if isinstance(obj, Person):
+        return obj.unit
+    unit = getattr(obj, "unit", None)
+    return unit if isinstance(unit, Unit) else None
+
+
+def _granted_roles_text(person) -> str:
+    from units.models import RoleGrant
+
+    if person is None:
+        return ""
+    labels = {
+        RoleGrant(role=role).get_role_display()
+        for role in person.role_grants.values_list("role", flat=True)
+    }
+    return "、".join(sorted(labels))[:200]
+
+
+def audit_record(
+    *,
+    request: HttpRequest | None = None,
+    actor: User | AnonymousUser | None = None,
+    action: str,
+    obj: models.Model | None = None,
+    outcome: str = AuditOutcome.SUCCESS,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Append one row to the audit log.
+
+    `actor` defaults to the request's logged-in user; `obj` is the object acted on (its type,
+    id and text are kept, so the row stays readable after the object changes); `details` is a
+    JSON-serialisable dict. Unknown action codes are a programming error and raise ValueError.
+    """
+    label = AuditAction(action).label  # ValueError for a code not declared in AuditAction
+    if outcome not in AuditOutcome.values:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    person = _person_of(actor)
+    unit = person.unit if person else _unit_of(obj)
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor,
+        actor_username=actor.get_username() if actor else "",
+        actor_name=person.name if person else "",
+        actor_roles=_granted_roles_text(person),
+        unit_path=unit.path if unit else "",
+        unit_name=unit.name if unit else "",
+        client_address=client_address(request),
+        action=str(action),
+        action_label=str(label),
+        outcome=str(outcome),
+        details=details or {},
+    )
+    if obj is not None:
+        event.object_type = f"{obj._meta.app_label}.{obj._meta.model_name}"
+        event.object_id = "" if obj.pk is None else str(obj.pk)[:64]
+        event.object_repr = str(obj)[:200]
+    event.save()
+    return event
+
+
+def audit_purge(*, before: datetime.date, actor_username: str = "") -> int:
+    """Delete rows older than `before`, which must lie at least MIN_RETENTION_DAYS back.
+
+    The one sanctioned deletion path; it writes its own row (which is never purged with the
+    rows it removes, being younger than them)."""
+    cutoff_day = timezone.localdate() - datetime.timedelta(days=MIN_RETENTION_DAYS)
+    if before > cutoff_day:
+        raise AuditLogIsAppendOnly(
+            f"审计日志至少保留 {MIN_RETENTION_DAYS} 天：只能清理 {cutoff_day:%Y-%m-%d} "
+            "（含）之前的记录。"
+        )
+    cutoff = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
+    with transaction.atomic():
+        old = AuditEvent.objects.filter(at__lt=cutoff)
+        # QuerySet.delete is refused on purpose; this is the raw delete it would have run.
+        deleted = old._raw_delete(old.db)
+        event = AuditEvent(
+            actor_username=actor_username,
+            action=AuditAction.AUDIT_PURGE,
+            action_label=AuditAction.AUDIT_PURGE.label,
+            details={"before": before.isoformat(), "deleted": deleted},
+        )
+        event.save()
+    return deleted
+
+
+# --- Passwords -------------------------------------------------------------------------------
+
+
+def password_reset_by_admin(*, request: HttpRequest, user: User) -> None:
+    """Someone else set this account's password: the holder must choose their own at next
+    login; the lockout counter of the account is cleared (a reset is also the way to unlock)."""
+    from axes.utils import reset as axes_reset
+
+    actor = request.user if request.user.is_authenticated else None
+    PasswordPolicyState.objects.update_or_create(
+        user=user,
+        defaults={
+            "must_change": user.has_usable_password(),
+            "reason": PasswordChangeReason.ADMIN_RESET,
+            "set_by_username": actor.get_username() if actor else "",
+        },
+    )
+    axes_reset(username=user.get_username())
+    audit_record(
+        request=request,
+        action=AuditAction.PASSWORD_RESET,
+        obj=user,
+        details={"usable_password": user.has_usable_password()},
+    )
+
+
+def password_changed_by_holder(*, request: HttpRequest, user: User) -> None:
+    """The holder chose their own password: lift the forced change and record it."""
+    PasswordPolicyState.objects.filter(user=user).update(must_change=False)
+    request.session.pop(SESSION_MUST_CHANGE, None)
+    audit_record(request=request, action=AuditAction.PASSWORD_CHANGE, obj=user)
+
+
+def password_change_failed(*, request: HttpRequest, user: User, fields: list[str]) -> None:
+    audit_record(
+        request=request,
+        action=AuditAction.PASSWORD_CHANGE,
+        obj=user,
+        outcome=AuditOutcome.FAILURE,
+        details={"fields": sorted(fields)},
+    )
