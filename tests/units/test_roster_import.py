@@ -345,7 +345,9 @@ def test_deactivate_missing_deactivates_but_keeps_people(unit, client):
     leaver.refresh_from_db()
     assert not leaver.active and not leaver.user.is_active
     assert Person.objects.filter(unit=unit).count() == 2
-    client.post("/accounts/login/", {"username": leaver.user.username, "password": "Leaver-pass-2026"})
+    client.post(
+        "/accounts/login/", {"username": leaver.user.username, "password": "Leaver-pass-2026"}
+    )
     assert "_auth_user_id" not in client.session
 
 
