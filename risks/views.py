@@ -123,6 +123,7 @@ def _detail_context(
             "overall_form": overall_form or OverallLevelForm(risk_form=form),
             "library": selectors.library_for_form(form, query=query, show_all=show_all),
             "library_query": query,
+            "used_library_ids": {p.library_entry_id for p in context["points"]},
             "library_all": show_all,
             "matrix_json": {
                 str(k): {str(h): v for h, v in row.items()} for k, row in LEVEL_MATRIX.items()
