@@ -20,6 +20,19 @@ class LibraryMeasureInline(admin.TabularInline):
     extra = 2
     fields = ["order", "text"]
 
+    # Inlines ask their own permissions; the office's come from its grant, not model perms.
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _is_office(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _is_office(request)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _is_office(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _is_office(request)
+
 
 @admin.register(LibraryEntry)
 class LibraryEntryAdmin(admin.ModelAdmin):

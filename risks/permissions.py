@@ -123,6 +123,11 @@ def can_reassign_filler(user: User | AnonymousUser | None, form: RiskForm) -> bo
     return form.state == FormState.DRAFT and can_manage_round(user, form.unit)
 
 
+def may_manage_risk_library(user: User | AnonymousUser | None) -> bool:
+    """The integrity office keeps the risk library (in the admin)."""
+    return roles.may_manage_risk_library(user)
+
+
 def may_browse_forms(user: User | AnonymousUser | None) -> bool:
     """Whether the user reads other people's forms at all (for navigation only: the list itself
     is always filtered by forms_visible_to)."""
