@@ -145,8 +145,17 @@ def _render_detail(
     )
 
 
-def _conflict(request: HttpRequest, pk: int, stale: StaleRevision, mine: dict) -> HttpResponse:
-    """Both versions side by side: the user's unsaved input and what is saved now."""
+def _conflict(
+    request: HttpRequest,
+    pk: int,
+    stale: StaleRevision,
+    mine: dict,
+    *,
+    action: str | None = None,
+    rename_prefix: tuple[str, str] | None = None,
+) -> HttpResponse:
+    """Both versions side by side: the user's unsaved input and what is saved now. "Keep
+    mine" re-posts the input to `action` (default: the same URL) with the current revision."""
     current = selectors.form_for_user(request.user, pk)
     kept = [
         (name, value)
@@ -154,6 +163,9 @@ def _conflict(request: HttpRequest, pk: int, stale: StaleRevision, mine: dict) -
         if name not in ("csrfmiddlewaretoken", "revision", "overwrite")
         for value in values
     ]
+    if rename_prefix:
+        old, new = rename_prefix
+        kept = [(new + n[len(old) :] if n.startswith(old) else n, v) for n, v in kept]
     return render(
         request,
         "risks/conflict.html",
@@ -161,7 +173,7 @@ def _conflict(request: HttpRequest, pk: int, stale: StaleRevision, mine: dict) -
             "form": current,
             "mine": mine,
             "kept_fields": kept,
-            "action": request.path,
+            "action": action or request.path,
             "current_revision": stale.form.revision,
         },
         status=409,
@@ -270,8 +282,7 @@ def point_edit(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     point = _find_point(form, point_pk)
     if point is None:
-        messages.error(request, "该风险点已不存在（可能已在其他窗口删除），您的修改未保存。")
-        return redirect(_detail_url(form))
+        return _edit_of_deleted_point(request, form)
     if request.method != "POST":
         return redirect(_detail_url(form, anchor=f"point-{point.pk}", edit=point.pk))
     point_form = PointForm(request.POST, instance=point, risk_form=form, prefix=EDIT_PREFIX)
@@ -293,6 +304,26 @@ def point_edit(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
         return failed
     _saved_message(request, f"已保存第 {number} 个风险点的修改。")
     return redirect(_detail_url(form, anchor=f"point-{point.pk}"))
+
+
+def _edit_of_deleted_point(request: HttpRequest, form: RiskForm) -> HttpResponse:
+    """The point was deleted elsewhere while this user edited it: show their input beside the
+    current form; keeping it adds it back as a new point. Nothing is lost silently."""
+    if request.method != "POST":
+        messages.error(request, "该风险点已不存在（可能已在其他窗口删除）。")
+        return redirect(_detail_url(form))
+    point_form = PointForm(request.POST, risk_form=form, prefix=EDIT_PREFIX)
+    if not point_form.is_valid():
+        messages.error(request, "该风险点已不存在（可能已在其他窗口删除），您的修改未保存。")
+        return redirect(_detail_url(form))
+    return _conflict(
+        request,
+        form.pk,
+        StaleRevision(form),
+        {"title": "修改的风险点已在别处删除", **_point_summary(point_form.point_input(), form)},
+        action=reverse("risks:point_add", args=[form.pk]),
+        rename_prefix=(f"{EDIT_PREFIX}-", f"{NEW_PREFIX}-"),
+    )
 
 
 @login_required

@@ -410,3 +410,20 @@ def test_form_page_queries_do_not_grow_with_points(client, demo, staff_form, per
         make_point(form=staff_form, description=f"风险点{i}", measures=["一", "二", "三"])
     assert staff_form.points.count() == 30
     assert _count_queries(client, url) == one
+
+
+def test_editing_a_point_deleted_elsewhere_offers_to_keep_it(client, demo, staff_form):
+    point = make_point(form=staff_form, description="原描述")
+    client.force_login(demo["staff"])
+    client.post(reverse("risks:point_delete", args=[staff_form.pk, point.pk]), {"revision": 0})
+    data = _point_data(staff_form, prefix="edit", **{"edit-description": "我改过的描述"})
+    response = client.post(reverse("risks:point_edit", args=[staff_form.pk, point.pk]), data)
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "我改过的描述" in body and 'name="new-description"' in body
+    assert reverse("risks:point_add", args=[staff_form.pk]) in body
+    keep = _point_data(
+        staff_form, **{"new-description": "我改过的描述", "revision": "1", "overwrite": "1"}
+    )
+    client.post(reverse("risks:point_add", args=[staff_form.pk]), keep)
+    assert list(staff_form.points.values_list("description", flat=True)) == ["我改过的描述"]
