@@ -25,5 +25,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("", include("risks.urls")),
     path("", include("units.urls")),
 ]

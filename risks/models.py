@@ -21,6 +21,7 @@ from risks.enums import (
     suggested_level,
     supervision_text,
 )
+from units.enums import PostTier
 from units.models import Department, Person, Post, Unit
 from workflow.enums import FormState
 
@@ -124,6 +125,14 @@ class RiskForm(models.Model):
         related_name="next_version",
     )
     revision = models.PositiveIntegerField("保存次数", default=0)
+    last_saved_by = models.ForeignKey(
+        Person,
+        verbose_name="最后保存人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
 
@@ -161,7 +170,10 @@ class RiskForm(models.Model):
         return f"{self.subject_title}（{self.round.title}）"
 
     def save(self, *args, **kwargs) -> None:
-        self.subject_key = self.compute_subject_key()
+        # The key is the subject's identity as at opening: reassigning the filler of a post
+        # form later must not make the round think that holder's form is missing.
+        if not self.subject_key:
+            self.subject_key = self.compute_subject_key()
         super().save(*args, **kwargs)
 
     def compute_subject_key(self) -> str:
@@ -185,6 +197,19 @@ class RiskForm(models.Model):
         return f"{self.unit.name}领导班子"
 
     @property
+    def layout_title(self) -> str:
+        """The seed form this one follows (seed 000 / seed 001), as printed under its title."""
+        if self.subject_kind == SubjectKind.DEPARTMENT:
+            return "部室"
+        if self.subject_kind == SubjectKind.LEADERSHIP:
+            return "单位领导班子"
+        if self.post.tier == PostTier.PRINCIPAL:
+            return "党政一把手"
+        if self.post.tier == PostTier.LEADER:
+            return "其他班子成员"
+        return "部室负责人、工作人员"
+
+    @property
     def tier(self) -> str | None:
         return self.post.tier if self.post_id else None
 
@@ -194,6 +219,19 @@ class RiskForm(models.Model):
 
     def allowed_categories(self) -> tuple[RiskCategory, ...]:
         return CATEGORIES_BY_SUBJECT[self.subject_kind]
+
+    def missing_items(self) -> list[str]:
+        """What still keeps this form from being complete, in words for the filler. Uses
+        `points` and their `measures`, so prefetch them (risks.selectors.form_with_points)."""
+        points = list(self.points.all())
+        if not points:
+            return ["尚未填写任何风险点"]
+        problems = []
+        for number, point in enumerate(points, 1):
+            missing = point.missing_items()
+            if missing:
+                problems.append(f"第 {number} 个风险点缺少：{'、'.join(missing)}")
+        return problems
 
 
 class RiskPoint(models.Model):
@@ -222,6 +260,14 @@ class RiskPoint(models.Model):
         "审定理由", blank=True, help_text="审定等级与拟定等级不同时必填。"
     )
     responsible_person = models.CharField("责任人", max_length=50, blank=True)
+    library_entry = models.ForeignKey(
+        "LibraryEntry",
+        verbose_name="来自风险点库",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "风险点"
@@ -249,6 +295,19 @@ class RiskPoint(models.Model):
     @property
     def suggested_level(self) -> int | None:
         return suggested_level(self.likelihood, self.harm)
+
+    def missing_items(self) -> list[str]:
+        """The parts a complete point needs but this draft lacks (uses prefetched measures)."""
+        missing = []
+        if not self.likelihood:
+            missing.append("发生概率")
+        if not self.harm:
+            missing.append("危害程度")
+        if not self.proposed_level:
+            missing.append("风险等级")
+        if not list(self.measures.all()):
+            missing.append("防控措施")
+        return missing
 
     @property
     def effective_level(self) -> int | None:
@@ -278,6 +337,68 @@ class Measure(models.Model):
         verbose_name = "防控措施"
         verbose_name_plural = "防控措施"
         ordering = ["point", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class LibraryEntry(models.Model):
+    """风险点库: a reusable risk point with suggested measures, kept by the integrity office.
+    A filler adds it to a form in one click; the point is then the filler's own to adapt."""
+
+    subject_kind = models.CharField(
+        "适用对象", max_length=20, choices=SubjectKind.choices, default=SubjectKind.POST
+    )
+    keywords = models.CharField(
+        "适用岗位关键词",
+        max_length=200,
+        blank=True,
+        help_text="用空格分隔，如“财务 会计 出纳”。与岗位名称或岗位职责匹配时优先推荐；"
+        "留空表示适用于所有岗位。",
+    )
+    category = models.CharField("风险类别", max_length=20, choices=RiskCategory.choices)
+    description = models.TextField("风险点（风险内容及表现形式）")
+    likelihood = models.PositiveSmallIntegerField("发生概率", choices=Likelihood.choices)
+    harm = models.PositiveSmallIntegerField("危害程度", choices=Harm.choices)
+    active = models.BooleanField("启用", default=True, help_text="停用后不再向填表人推荐。")
+    order = models.PositiveIntegerField("排序", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "风险点库条目"
+        verbose_name_plural = "风险点库"
+        ordering = ["subject_kind", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.description[:40]
+
+    def clean(self) -> None:
+        if (
+            self.subject_kind
+            and self.category
+            and self.category not in CATEGORIES_BY_SUBJECT[self.subject_kind]
+        ):
+            raise ValidationError({"category": "该类别不适用于所选的适用对象。"})
+
+    @property
+    def suggested_level(self) -> int | None:
+        return suggested_level(self.likelihood, self.harm)
+
+    def keyword_list(self) -> list[str]:
+        return self.keywords.replace("，", " ").replace(",", " ").split()
+
+
+class LibraryMeasure(models.Model):
+    entry = models.ForeignKey(
+        LibraryEntry, verbose_name="风险点库条目", on_delete=models.CASCADE, related_name="measures"
+    )
+    order = models.PositiveIntegerField("序号", default=0)
+    text = models.TextField("建议防控措施")
+
+    class Meta:
+        verbose_name = "建议防控措施"
+        verbose_name_plural = "建议防控措施"
+        ordering = ["entry", "order", "id"]
 
     def __str__(self) -> str:
         return self.text[:40]

@@ -107,3 +107,41 @@ def forms_visible_to(
 def units_coordinated_by(user: User | AnonymousUser | None) -> list[Unit]:
     """Units whose screening rounds the user runs as 廉防办."""
     return roles.granted_units(user, GrantedRole.INTEGRITY_OFFICE)
+
+
+# --- Rounds and fillers: the integrity office of the form's unit runs them. -------------------
+
+
+def can_manage_round(user: User | AnonymousUser | None, unit: Unit) -> bool:
+    """May open screening rounds for `unit`, see its round pages and (re)create their forms."""
+    person = roles.person_for(user)
+    return Role.INTEGRITY_OFFICE in roles.roles_over_unit(person, unit)
+
+
+def can_reassign_filler(user: User | AnonymousUser | None, form: RiskForm) -> bool:
+    """The integrity office reassigns the filler of a form while it is still in 自查填报."""
+    return form.state == FormState.DRAFT and can_manage_round(user, form.unit)
+
+
+def may_manage_risk_library(user: User | AnonymousUser | None) -> bool:
+    """The integrity office keeps the risk library (in the admin)."""
+    return roles.may_manage_risk_library(user)
+
+
+def may_browse_forms(user: User | AnonymousUser | None) -> bool:
+    """Whether the user reads other people's forms at all (for navigation only: the list itself
+    is always filtered by forms_visible_to)."""
+    person = roles.person_for(user)
+    if person is None:
+        return False
+    h = roles.holdings(person)
+    return bool(
+        h.headed_department_ids
+        or h.supervised_department_ids
+        or h.principal_unit_ids
+        or h.leader_unit_ids
+        or any(
+            role in (GrantedRole.INTEGRITY_OFFICE, GrantedRole.INSPECTOR)
+            for role, _path, _sub in h.grants
+        )
+    )

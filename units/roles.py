@@ -187,13 +187,22 @@ def granted_units(user: User | AnonymousUser | None, role: GrantedRole) -> list[
 
 
 def may_enter_admin(user: User | AnonymousUser | None) -> bool:
-    """The admin is for system admins (org chart, accounts) and audit admins (audit log).
-    Superusers exist only as break-glass accounts."""
+    """The admin is for system admins (org chart, accounts), audit admins (audit log) and the
+    integrity office (the risk library only). Superusers exist only as break-glass accounts."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return has_grant(user, GrantedRole.SYSTEM_ADMIN) or has_grant(user, GrantedRole.AUDIT_ADMIN)
+    return (
+        has_grant(user, GrantedRole.SYSTEM_ADMIN)
+        or has_grant(user, GrantedRole.AUDIT_ADMIN)
+        or may_manage_risk_library(user)
+    )
+
+
+def may_manage_risk_library(user: User | AnonymousUser | None) -> bool:
+    """The integrity office (廉防办) keeps the risk library (风险点库) in the admin."""
+    return has_grant(user, GrantedRole.INTEGRITY_OFFICE)
 
 
 def may_manage_org(user: User | AnonymousUser | None) -> bool:

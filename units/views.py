@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from risks import selectors as risk_selectors
 from units import roles
 
 
@@ -18,5 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "person": person,
             "org_roles": roles.org_roles(person),
             "concurrent_posts": list(person.concurrent_posts.all()) if person else [],
+            # risks: the forms this person must fill in (count and links)
+            "forms_to_fill": risk_selectors.forms_to_fill(request.user) if person else [],
         },
     )

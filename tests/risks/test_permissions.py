@@ -2,7 +2,14 @@
 
 import pytest
 
-from risks.permissions import can_edit_form, can_view_form, forms_visible_to
+from risks.permissions import (
+    can_edit_form,
+    can_manage_round,
+    can_reassign_filler,
+    can_view_form,
+    forms_visible_to,
+    may_browse_forms,
+)
 from tests.factories import make_form, make_round
 from units.models import Department, Person, Post, Unit
 from workflow.enums import FormState
@@ -97,3 +104,84 @@ def test_deactivated_filler_loses_access(demo, forms):
     person.active = False
     person.save()
     assert not can_view_form(demo["staff"], forms["own"])
+
+
+# persona → forms they may edit while every form is in 自查填报 (only their own, as filler)
+EDITABLE = {
+    "staff": {"own"},
+    "staff2": {"other_dept"},
+    "head": set(),
+    "leader": {"leader_post"},
+    "principal": set(),
+    "office": set(),
+    "inspector": set(),
+    "admin": set(),
+    "auditor": set(),
+}
+
+
+@pytest.mark.parametrize("persona", list(EDITABLE))
+def test_who_edits_which_form(demo, forms, persona):
+    editable = {name for name, form in forms.items() if can_edit_form(demo[persona], form)}
+    assert editable == EDITABLE[persona]
+
+
+def test_outsider_edits_only_their_own_unit_form(demo, forms, outsider):
+    editable = {name for name, form in forms.items() if can_edit_form(outsider, form)}
+    assert editable == {"other_unit"}
+
+
+def test_department_and_leadership_forms_are_edited_by_their_filler(demo, forms):
+    head = Person.objects.get(user=demo["head"])
+    principal = Person.objects.get(user=demo["principal"])
+    RiskForm = forms["dept_form"].__class__
+    RiskForm.objects.filter(pk=forms["dept_form"].pk).update(filler=head)
+    RiskForm.objects.filter(pk=forms["leadership"].pk).update(filler=principal)
+    dept_form = RiskForm.objects.get(pk=forms["dept_form"].pk)
+    leadership = RiskForm.objects.get(pk=forms["leadership"].pk)
+    assert can_edit_form(demo["head"], dept_form)
+    assert can_edit_form(demo["principal"], leadership)
+    assert not can_edit_form(demo["leader"], dept_form)
+    assert not can_edit_form(demo["office"], leadership)
+
+
+def test_a_superseded_version_is_not_editable(demo, forms):
+    own = forms["own"]
+    make_form(round=own.round, post=own.post, filler=own.filler, version=2, previous_version=own)
+    assert not can_edit_form(demo["staff"], own)
+
+
+@pytest.mark.parametrize(
+    "persona", ["staff", "staff2", "head", "leader", "principal", "inspector", "admin", "auditor"]
+)
+def test_only_the_integrity_office_manages_rounds_and_fillers(demo, forms, persona):
+    gyrc = Unit.objects.get(code="GYRC")
+    assert not can_manage_round(demo[persona], gyrc)
+    assert not can_reassign_filler(demo[persona], forms["own"])
+
+
+def test_integrity_office_manages_its_own_unit_only(demo, forms):
+    assert can_manage_round(demo["office"], Unit.objects.get(code="GYRC"))
+    assert not can_manage_round(demo["office"], Unit.objects.get(code="GYRC-LZ"))
+    assert can_reassign_filler(demo["office"], forms["own"])
+    assert not can_reassign_filler(demo["office"], forms["other_unit"])
+    forms["own"].state = FormState.DEPT_REVIEW
+    assert not can_reassign_filler(demo["office"], forms["own"])
+
+
+@pytest.mark.parametrize(
+    ("persona", "browses"),
+    [
+        ("staff", False),
+        ("staff2", False),
+        ("head", True),
+        ("leader", True),
+        ("principal", True),
+        ("office", True),
+        ("inspector", True),
+        ("admin", False),
+        ("auditor", False),
+    ],
+)
+def test_who_browses_forms(demo, persona, browses):
+    assert may_browse_forms(demo[persona]) is browses

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from risks.demo import load_demo_risks
 from units.demo import DEMO_PASSWORD, load_demo_org
 
 
@@ -14,6 +15,8 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("演示数据只能在开发环境（DEBUG=1）中载入，生产环境拒绝执行。")
         result = load_demo_org()
+        # risks: the 2026 round of GYRC with a few filled-in forms
+        result.changed += load_demo_risks()
         self.stdout.write(
             "演示数据已就绪" + ("（本次有更新）。" if result.changed else "（无需更改）。")
         )

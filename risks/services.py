@@ -1,0 +1,328 @@
+"""Writes to the risk register: filling a form's risk points, opening rounds, assigning fillers.
+
+Every edit of a form carries the revision it was based on. The check and the write happen in
+one transaction with the form row locked, so two tabs (or two people) can never overwrite each
+other silently: the later save gets StaleRevision and the user chooses. Edits are allowed only
+while risks.permissions.can_edit_form says so (the filler, in 自查填报). State changes are not
+made here: they belong to workflow.services.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from risks import permissions
+from risks.enums import SubjectKind
+from risks.models import LibraryEntry, Measure, RiskForm, RiskPoint, Round
+from units import roles
+from units.enums import PostTier
+from units.models import Department, Person, Post, Unit
+from workflow.enums import FormState
+
+MAX_MEASURES = 20
+
+
+class StaleRevision(Exception):
+    """The form was saved (elsewhere) after the user loaded it. Carries the current form."""
+
+    def __init__(self, form: RiskForm) -> None:
+        super().__init__(f"form {form.pk} is at revision {form.revision}")
+        self.form = form
+
+
+@dataclass
+class PointInput:
+    """What the filler enters for one risk point."""
+
+    category: str
+    description: str
+    likelihood: int | None = None
+    harm: int | None = None
+    proposed_level: int | None = None
+    proposal_reason: str = ""
+    responsible_person: str = ""
+    measures: list[str] = field(default_factory=list)
+
+
+def _lock_for_edit(*, form: RiskForm, based_on_revision: int, by: User | AnonymousUser) -> RiskForm:
+    """Lock the form row, then check who edits and on which revision. Call inside atomic()."""
+    locked = RiskForm.objects.select_for_update().get(pk=form.pk)
+    if not permissions.can_edit_form(by, locked):
+        raise PermissionDenied("您不能修改这张一览表。")
+    if locked.revision != based_on_revision:
+        raise StaleRevision(locked)
+    return locked
+
+
+def _saved(form: RiskForm, by: User | AnonymousUser) -> None:
+    form.revision += 1
+    form.last_saved_by = roles.person_for(by)
+    form.save(update_fields=["revision", "last_saved_by", "updated_at"])
+
+
+def _write_point(point: RiskPoint, data: PointInput) -> RiskPoint:
+    point.category = data.category
+    point.description = data.description.strip()
+    point.likelihood = data.likelihood
+    point.harm = data.harm
+    # No explicit proposal: the level suggested by likelihood × harm is the proposal.
+    point.proposed_level = data.proposed_level or point.suggested_level
+    point.proposal_reason = data.proposal_reason.strip()
+    point.responsible_person = data.responsible_person.strip()
+    point.full_clean()
+    point.save()
+    measures = [m.strip() for m in data.measures if m.strip()]
+    if len(measures) > MAX_MEASURES:
+        raise ValidationError({"measures": f"每个风险点最多填写 {MAX_MEASURES} 条防控措施。"})
+    point.measures.all().delete()
+    Measure.objects.bulk_create(
+        Measure(point=point, order=i, text=text) for i, text in enumerate(measures, 1)
+    )
+    return point
+
+
+@transaction.atomic
+def point_add(
+    *,
+    form: RiskForm,
+    data: PointInput,
+    based_on_revision: int,
+    by: User | AnonymousUser,
+    library_entry: LibraryEntry | None = None,
+) -> RiskPoint:
+    locked = _lock_for_edit(form=form, based_on_revision=based_on_revision, by=by)
+    last = locked.points.aggregate(m=Max("order"))["m"] or 0
+    point = RiskPoint(form=locked, order=last + 1, library_entry=library_entry)
+    _write_point(point, data)
+    _saved(locked, by)
+    return point
+
+
+@transaction.atomic
+def point_update(
+    *, point: RiskPoint, data: PointInput, based_on_revision: int, by: User | AnonymousUser
+) -> RiskPoint:
+    locked = _lock_for_edit(form=point.form, based_on_revision=based_on_revision, by=by)
+    point = locked.points.get(pk=point.pk)
+    _write_point(point, data)
+    _saved(locked, by)
+    return point
+
+
+@transaction.atomic
+def point_delete(*, point: RiskPoint, based_on_revision: int, by: User | AnonymousUser) -> None:
+    locked = _lock_for_edit(form=point.form, based_on_revision=based_on_revision, by=by)
+    locked.points.filter(pk=point.pk).delete()
+    _renumber(locked)
+    _saved(locked, by)
+
+
+def _renumber(form: RiskForm) -> list[RiskPoint]:
+    points = list(form.points.order_by("order", "id"))
+    changed = []
+    for number, p in enumerate(points, 1):
+        if p.order != number:
+            p.order = number
+            changed.append(p)
+    RiskPoint.objects.bulk_update(changed, ["order"])
+    return points
+
+
+@transaction.atomic
+def point_move(
+    *,
+    point: RiskPoint,
+    direction: Literal["up", "down"],
+    based_on_revision: int,
+    by: User | AnonymousUser,
+) -> None:
+    """Swap a point with its neighbour above or below; at either end nothing moves."""
+    locked = _lock_for_edit(form=point.form, based_on_revision=based_on_revision, by=by)
+    points = _renumber(locked)
+    index = next((i for i, p in enumerate(points) if p.pk == point.pk), None)
+    if index is None:
+        raise RiskPoint.DoesNotExist
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(points):
+        a, b = points[index], points[other]
+        a.order, b.order = b.order, a.order
+        RiskPoint.objects.bulk_update([a, b], ["order"])
+    _saved(locked, by)
+
+
+def point_input_from_library(entry: LibraryEntry, *, responsible_person: str = "") -> PointInput:
+    return PointInput(
+        category=entry.category,
+        description=entry.description,
+        likelihood=entry.likelihood,
+        harm=entry.harm,
+        proposed_level=entry.suggested_level,
+        responsible_person=responsible_person,
+        measures=[m.text for m in entry.measures.all()],
+    )
+
+
+def point_add_from_library(
+    *, form: RiskForm, entry: LibraryEntry, based_on_revision: int, by: User | AnonymousUser
+) -> RiskPoint:
+    """One click: the library entry becomes a point of the form, with its measures."""
+    if entry.subject_kind != form.subject_kind or not entry.active:
+        raise ValidationError("该风险点库条目不适用于这张一览表。")
+    return point_add(
+        form=form,
+        data=point_input_from_library(entry, responsible_person=default_responsible(form)),
+        based_on_revision=based_on_revision,
+        by=by,
+        library_entry=entry,
+    )
+
+
+def default_responsible(form: RiskForm) -> str:
+    """The person answerable for a point by default: the filler."""
+    return form.filler.name if form.filler_id else ""
+
+
+@transaction.atomic
+def form_set_overall_level(
+    *, form: RiskForm, level: int | None, based_on_revision: int, by: User | AnonymousUser
+) -> RiskForm:
+    locked = _lock_for_edit(form=form, based_on_revision=based_on_revision, by=by)
+    locked.overall_proposed_level = level
+    locked.full_clean()
+    locked.save(update_fields=["overall_proposed_level"])
+    _saved(locked, by)
+    return locked
+
+
+@transaction.atomic
+def form_reassign_filler(*, form: RiskForm, filler: Person, by: User | AnonymousUser) -> RiskForm:
+    """The integrity office hands a draft form to another person of the unit."""
+    locked = RiskForm.objects.select_for_update().get(pk=form.pk)
+    if not permissions.can_reassign_filler(by, locked):
+        raise PermissionDenied("只有廉防办可以在自查填报阶段更换填表人。")
+    if filler.unit_id != locked.unit_id or not filler.active:
+        raise ValidationError({"filler": "请选择本单位在岗的人员。"})
+    locked.filler = filler
+    locked.full_clean()
+    locked.save(update_fields=["filler", "updated_at"])
+    return locked
+
+
+# --- Rounds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundOpenResult:
+    round: Round
+    created_forms: int
+    existed: bool
+
+
+@transaction.atomic
+def round_open(
+    *,
+    unit: Unit,
+    year: int,
+    title: str,
+    self_check_deadline: date | None = None,
+    dept_review_deadline: date | None = None,
+    mass_review_deadline: date | None = None,
+    collective_deadline: date | None = None,
+    notice_working_days: int = 5,
+    by: User | AnonymousUser,
+) -> RoundOpenResult:
+    """Open a screening round for a unit and create its forms. Running it again for the same
+    title updates the deadlines and creates only the forms still missing (idempotent)."""
+    if not permissions.can_manage_round(by, unit):
+        raise PermissionDenied("只有本单位廉防办可以开启排查轮次。")
+    title = title.strip()
+    rnd = Round.objects.select_for_update().filter(unit=unit, title=title).first()
+    existed = rnd is not None
+    if rnd is None:
+        rnd = Round(unit=unit, title=title, created_by=roles.person_for(by))
+    rnd.year = year
+    rnd.self_check_deadline = self_check_deadline
+    rnd.dept_review_deadline = dept_review_deadline
+    rnd.mass_review_deadline = mass_review_deadline
+    rnd.collective_deadline = collective_deadline
+    rnd.notice_working_days = notice_working_days
+    rnd.full_clean()
+    rnd.save()
+    created = _create_missing_forms(rnd)
+    return RoundOpenResult(round=rnd, created_forms=created, existed=existed)
+
+
+@transaction.atomic
+def round_create_missing_forms(*, round: Round, by: User | AnonymousUser) -> int:
+    """Create the forms of posts, departments and people added since the round was opened."""
+    if not permissions.can_manage_round(by, round.unit):
+        raise PermissionDenied("只有本单位廉防办可以生成一览表。")
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    return _create_missing_forms(locked)
+
+
+def _create_missing_forms(rnd: Round) -> int:
+    """One form per (active post, active holder) — concurrent posts included —, one per
+    department (filled by its head) and one for the leadership (filled by the principal).
+    Subjects that already have a form in the round, in any version, are left alone."""
+    unit = rnd.unit
+    existing = set(rnd.forms.values_list("subject_key", flat=True))
+    posts = {p.pk: p for p in Post.objects.filter(unit=unit, active=True)}
+    people = list(
+        Person.objects.filter(unit=unit, active=True)
+        .prefetch_related("concurrent_posts")
+        .order_by("employee_no")
+    )
+    candidates: list[RiskForm] = []
+    principal: Person | None = None
+    for person in people:
+        held = ([person.post_id] if person.post_id else []) + [
+            p.pk for p in person.concurrent_posts.all()
+        ]
+        for post_id in dict.fromkeys(held):
+            post = posts.get(post_id)
+            if post is None:
+                continue
+            if post.tier == PostTier.PRINCIPAL and principal is None:
+                principal = person
+            candidates.append(
+                RiskForm(
+                    round=rnd,
+                    unit=unit,
+                    subject_kind=SubjectKind.POST,
+                    post=post,
+                    department_id=post.department_id,
+                    filler=person,
+                )
+            )
+    for dept in Department.objects.filter(unit=unit).select_related("head"):
+        head = dept.head if dept.head_id and dept.head.active else None
+        candidates.append(
+            RiskForm(
+                round=rnd,
+                unit=unit,
+                subject_kind=SubjectKind.DEPARTMENT,
+                department=dept,
+                filler=head,
+            )
+        )
+    candidates.append(
+        RiskForm(round=rnd, unit=unit, subject_kind=SubjectKind.LEADERSHIP, filler=principal)
+    )
+    created = 0
+    for form in candidates:
+        key = form.compute_subject_key()
+        if key in existing:
+            continue
+        form.subject_key = key
+        form.state = FormState.DRAFT
+        form.full_clean()
+        form.save()
+        existing.add(key)
+        created += 1
+    return created

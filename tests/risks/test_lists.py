@@ -1,0 +1,129 @@
+"""我的一览表, 一览表查阅 and the round page: who sees which rows, and constant query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from risks import services
+from risks.models import RiskForm
+from tests.factories import make_form, make_point, make_post, make_round
+from units.models import Department, Person
+from workflow.enums import FormState
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _add_forms(rnd, person, n):
+    """n more forms filled by `person`, each on its own post, each with a point."""
+    for _ in range(n):
+        post = make_post(unit=rnd.unit, department=person.department)
+        form = make_form(round=rnd, post=post, filler=person)
+        make_point(form=form)
+
+
+def test_my_forms_lists_the_forms_i_fill(client, demo, staff_form):
+    other = make_form(
+        round=staff_form.round,
+        post=Person.objects.get(user=demo["staff2"]).post,
+        filler=Person.objects.get(user=demo["staff2"]),
+    )
+    client.force_login(demo["staff"])
+    body = client.get(reverse("risks:my_forms")).content.decode()
+    assert "综合文秘" in body and reverse("risks:form_detail", args=[staff_form.pk]) in body
+    assert reverse("risks:form_detail", args=[other.pk]) not in body
+
+
+def test_my_forms_costs_the_same_for_1_and_30_rows(client, demo, staff_form):
+    client.force_login(demo["staff"])
+    url = reverse("risks:my_forms")
+    one = _queries(client, url)
+    _add_forms(staff_form.round, Person.objects.get(user=demo["staff"]), 29)
+    assert RiskForm.objects.filter(filler__user=demo["staff"]).count() == 30
+    assert _queries(client, url) == one
+
+
+def test_form_list_shows_only_readable_forms(client, demo, staff_form):
+    staff2 = Person.objects.get(user=demo["staff2"])
+    other_dept = make_form(round=staff_form.round, post=staff2.post, filler=staff2)
+    client.force_login(demo["head"])
+    body = client.get(reverse("risks:form_list")).content.decode()
+    assert reverse("risks:form_detail", args=[staff_form.pk]) in body
+    assert reverse("risks:form_detail", args=[other_dept.pk]) not in body
+
+
+def test_form_list_filters_by_round_department_and_state(client, demo, staff_form):
+    staff2 = Person.objects.get(user=demo["staff2"])
+    other_dept = make_form(round=staff_form.round, post=staff2.post, filler=staff2)
+    old_round = make_round(unit=staff_form.unit, year=2025)
+    old = make_form(round=old_round, post=staff_form.post, filler=staff_form.filler)
+    RiskForm.objects.filter(pk=old.pk).update(state=FormState.FILED)
+    client.force_login(demo["office"])
+    url = reverse("risks:form_list")
+
+    def listed(params):
+        body = client.get(url, params).content.decode()
+        return {
+            f.pk
+            for f in (staff_form, other_dept, old)
+            if reverse("risks:form_detail", args=[f.pk]) in body
+        }
+
+    assert listed({}) == {staff_form.pk, other_dept.pk, old.pk}
+    assert listed({"round": old_round.pk}) == {old.pk}
+    office = Department.objects.get(unit=staff_form.unit, name="办公室")
+    assert listed({"department": office.pk}) == {staff_form.pk, old.pk}
+    assert listed({"state": "filed"}) == {old.pk}
+    # Nonsense filters are ignored, never an error page.
+    assert listed({"round": "abc", "state": "nonsense"}) == {staff_form.pk, other_dept.pk, old.pk}
+
+
+def test_form_list_costs_the_same_for_1_and_30_rows(client, demo, staff_form):
+    client.force_login(demo["office"])
+    url = reverse("risks:form_list")
+    one = _queries(client, url)
+    _add_forms(staff_form.round, Person.objects.get(user=demo["staff"]), 29)
+    assert _queries(client, url) == one
+
+
+def test_round_page_costs_the_same_for_few_and_many_forms(client, demo, gyrc):
+    rnd = services.round_open(unit=gyrc, year=2026, title="轮次", by=demo["office"]).round
+    client.force_login(demo["office"])
+    url = reverse("risks:round_detail", args=[rnd.pk])
+    before = _queries(client, url)
+    _add_forms(rnd, Person.objects.get(user=demo["staff"]), 10)
+    assert _queries(client, url) == before
+
+
+def test_home_shows_forms_to_fill_with_count_and_links(client, demo, staff_form):
+    client.force_login(demo["staff"])
+    body = client.get(reverse("home")).content.decode()
+    assert "待填写的一览表" in body
+    assert reverse("risks:form_detail", args=[staff_form.pk]) in body
+    RiskForm.objects.filter(pk=staff_form.pk).update(state=FormState.DEPT_REVIEW)
+    body = client.get(reverse("home")).content.decode()
+    assert "目前没有需要您填写的一览表" in body
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected", "absent"),
+    [
+        ("staff", ["我的一览表"], ["一览表查阅", "排查轮次"]),
+        ("head", ["我的一览表", "一览表查阅"], ["排查轮次"]),
+        ("inspector", ["一览表查阅"], ["排查轮次"]),
+        ("office", ["我的一览表", "一览表查阅", "排查轮次"], []),
+    ],
+)
+def test_navigation_links(client, demo, persona, expected, absent):
+    client.force_login(demo[persona])
+    nav = client.get(reverse("home")).content.decode().split("</nav>")[0]
+    for label in expected:
+        assert label in nav, label
+    for label in absent:
+        assert label not in nav, label
