@@ -24,5 +24,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("workflow/", include("workflow.urls")),
     path("", include("units.urls")),
 ]

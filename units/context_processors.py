@@ -11,8 +11,15 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("我的工作台", reverse("home"))]
+    # The approval chain's entries and the unread notice count (workflow app).
+    from workflow import selectors as workflow_selectors
+
+    items += workflow_selectors.nav_entries(user)
     if roles.may_manage_org(user):
         items.append(("组织机构与人员", reverse("admin:app_list", args=["units"])))
     elif roles.may_enter_admin(user):
         items.append(("后台管理", reverse("admin:index")))
-    return {"nav_items": items}
+    return {
+        "nav_items": items,
+        "unread_notifications": workflow_selectors.unread_notification_count(user),
+    }

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from units import roles
+from workflow import selectors as workflow_selectors
 
 
 @login_required
@@ -18,5 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "person": person,
             "org_roles": roles.org_roles(person),
             "concurrent_posts": list(person.concurrent_posts.all()) if person else [],
+            # 我的待办 and the progress board link (workflow app)
+            "worklist": workflow_selectors.worklist(request.user) if person else [],
+            "may_see_board": workflow_selectors.may_see_board(request.user) if person else False,
         },
     )

@@ -502,6 +502,16 @@ def overdue_q(today: datetime.date) -> Q:
     )
 
 
+STATE_BAR = {
+    FormState.DRAFT: "bg-secondary",
+    FormState.DEPT_REVIEW: "bg-info",
+    FormState.MASS_REVIEW: "bg-primary",
+    FormState.COLLECTIVE: "bg-warning",
+    FormState.PUBLIC_NOTICE: "bg-success bg-opacity-50",
+    FormState.FILED: "bg-success",
+}
+
+
 @dataclass
 class BoardRow:
     label: str
@@ -510,12 +520,16 @@ class BoardRow:
     overdue: int
 
     @property
+    def cells(self) -> list[int]:
+        return [self.counts[s.value] for s in FormState]
+
+    @property
     def segments(self) -> list[tuple[str, str, int, float]]:
-        """(state, label, count, percent) for the stacked progress bar."""
+        """(bar colour class, label, count, percent) for the stacked progress bar."""
         if not self.total:
             return []
         return [
-            (s.value, s.label, self.counts[s.value], 100 * self.counts[s.value] / self.total)
+            (STATE_BAR[s], s.label, self.counts[s.value], 100 * self.counts[s.value] / self.total)
             for s in FormState
             if self.counts[s.value]
         ]
@@ -591,3 +605,61 @@ def my_forms(user: User) -> list[RiskForm]:
         .select_related(*FORM_RELATED)
         .order_by("-round__year", "-version", "id")
     )
+
+
+@dataclass
+class ChangeRow:
+    number: int
+    old: RiskPoint | None
+    new: RiskPoint | None
+    changed: list[str]
+
+
+def version_changes(previous: RiskForm, form: RiskForm) -> list[ChangeRow]:
+    """Point by point (in order), what a re-rated version changed against the filed one."""
+    old_points = list(previous.points.all())
+    new_points = list(form.points.all())
+    rows = []
+    for i in range(max(len(old_points), len(new_points))):
+        old = old_points[i] if i < len(old_points) else None
+        new = new_points[i] if i < len(new_points) else None
+        changed = []
+        if old and new:
+            if old.category != new.category:
+                changed.append("风险类别")
+            if old.description.strip() != new.description.strip():
+                changed.append("风险点")
+            if (old.final_level or old.proposed_level) != new.proposed_level:
+                changed.append("风险等级")
+            if [m.text for m in old.measures.all()] != [m.text for m in new.measures.all()]:
+                changed.append("防控措施")
+        else:
+            changed.append("新增" if new else "删除")
+        rows.append(ChangeRow(i + 1, old, new, changed))
+    return rows
+
+
+def nav_entries(user: User) -> list[tuple[str, str]]:
+    """The chain's navigation entries for this user (units.context_processors shows them)."""
+    from django.urls import reverse
+
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    entries = [
+        ("群众评议", reverse("workflow:rating_list")),
+        ("公示", reverse("workflow:notice_register")),
+    ]
+    held = roles.holdings(person)
+    if held.headed_department_ids or held.supervised_department_ids or held.principal_unit_ids:
+        entries.insert(0, ("部室审核", reverse("workflow:review_queue")))
+        entries.insert(1, ("待签字", reverse("workflow:sign_queue")))
+    if office_units(user):
+        entries += [
+            ("组织评议", reverse("workflow:rating_windows")),
+            ("集体审定", reverse("workflow:collective")),
+            ("异议", reverse("workflow:objections")),
+        ]
+    if may_see_board(user):
+        entries.append(("进度看板", reverse("workflow:board")))
+    return entries
