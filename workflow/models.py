@@ -333,7 +333,7 @@ class Objection(models.Model):
     )
     raised_at = models.DateTimeField("提出时间", default=timezone.now)
     answer = models.TextField("答复", blank=True)
-    upheld = models.BooleanField("异议成立", null=True)
+    upheld = models.BooleanField("异议成立", null=True, blank=True)
     answered_by = models.ForeignKey(
         Person,
         verbose_name="答复人",
