@@ -421,8 +421,9 @@ class FormUserObjectPermission(UserObjectPermissionBase):
     """Guardian's direct object permissions on risk forms (faster than the generic table).
     A materialisation of workflow.transitions for listing; the transition function decides."""
 
+    # A named reverse relation: guardian finds direct permission models through it.
     content_object = models.ForeignKey(
-        RiskForm, verbose_name="一览表", on_delete=models.CASCADE, related_name="+"
+        RiskForm, verbose_name="一览表", on_delete=models.CASCADE, related_name="user_act_perms"
     )
 
     class Meta(UserObjectPermissionBase.Meta):

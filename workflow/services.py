@@ -148,7 +148,8 @@ def form_transition(
                 comment=comment,
             )
         )
-    form.state = locked.state
+    for name in ("state", "overall_proposed_level", "overall_final_level", "updated_at"):
+        setattr(form, name, getattr(locked, name))
     return TransitionResult(form=locked, log=entry, new_form=new_form)
 
 
