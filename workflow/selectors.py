@@ -31,7 +31,7 @@ from workflow.models import (
 )
 from workflow.permissions import forms_user_may_act_on
 
-FORM_RELATED = ("unit", "round", "post", "department", "filler")
+FORM_RELATED = ("unit", "round", "post__department", "department", "filler")
 
 
 def _with_points(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:

@@ -154,7 +154,10 @@ def test_publish_needs_every_signature(demo, forms, rnd, meeting):
 
 def test_notice_counts_working_days_from_the_day_after_publication():
     friday = datetime.date(2026, 6, 5)
-    assert services.notice_period(friday, 5) == (datetime.date(2026, 6, 8), datetime.date(2026, 6, 12))
+    assert services.notice_period(friday, 5) == (
+        datetime.date(2026, 6, 8),
+        datetime.date(2026, 6, 12),
+    )
     wednesday = datetime.date(2026, 6, 10)
     assert services.notice_period(wednesday, 5) == (
         datetime.date(2026, 6, 11),
@@ -425,7 +428,7 @@ def test_one_rating_per_person_per_point_changeable_until_close(demo, forms, rnd
 def test_a_department_window_covers_only_its_department(demo, forms, rnd):
     to_mass_review(demo, forms, "post")
     to_mass_review(demo, forms, "leader_post")
-    window, batch = services.rating_window_open(
+    window, _ = services.rating_window_open(
         actor=demo["office"],
         round=rnd,
         department=forms["post"].department,

@@ -16,3 +16,11 @@ def level_label(level, unit) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def chain_states():
+    """The chain's states in order, as (value, label), for the step indicator."""
+    from workflow.enums import FormState
+
+    return FormState.choices
