@@ -7,18 +7,12 @@ from django.utils import timezone
 
 from risks.models import Round
 from units.models import Department
-from workflow.enums import RerateReason
 
 
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label="意见 / 理由", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-class RerateForm(forms.Form):
-    reason = forms.ChoiceField(label="重新评定原因", choices=RerateReason.choices)
-    comment = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RatingWindowForm(forms.Form):

@@ -870,6 +870,8 @@ def _notify_after_transition(
     for person, kind, message, folded, url_name in _next_step(form):
         if person.user_id == actor_id:
             continue
+        if kind == "sign" and action in (Action.SIGN_SUPERVISOR, Action.SIGN_PRINCIPAL):
+            continue  # the other signer was told when the decision was recorded
         url = (
             reverse(url_name, args=[form.pk]) if url_name == "workflow:form" else reverse(url_name)
         )

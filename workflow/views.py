@@ -22,7 +22,6 @@ from workflow.forms import (
     MeetingForm,
     ObjectionForm,
     RatingWindowForm,
-    RerateForm,
 )
 from workflow.models import CollectiveMeeting, Notification, Objection, RatingWindow
 
@@ -77,8 +76,6 @@ def form_panel_context(request: HttpRequest, form: RiskForm) -> dict:
         "points": points,
         "actions": selectors.available_actions(request.user, form),
         "timeline": selectors.form_timeline(form),
-        "rerate_form": RerateForm(),
-        "notice": form.notices.filter(closed_at__isnull=True).first(),
     }
 
 

@@ -53,3 +53,37 @@ def test_demo_chain_twice_changes_nothing(demo):
     )
     assert after == before
     assert result.transitions == 0 and result.created == 0
+
+
+PAGES = [
+    "home",
+    "workflow:my_forms",
+    "workflow:review_queue",
+    "workflow:sign_queue",
+    "workflow:rating_list",
+    "workflow:rating_windows",
+    "workflow:collective",
+    "workflow:notice_register",
+    "workflow:filed_register",
+    "workflow:objections",
+    "workflow:board",
+    "workflow:notifications",
+]
+
+
+def test_every_page_renders_for_every_persona_on_the_demo(demo, login):
+    from django.urls import reverse
+
+    from workflow.models import CollectiveMeeting
+
+    demo_chain_load()
+    meeting = CollectiveMeeting.objects.get()
+    for persona, user in demo.items():
+        client = login(user)
+        for name in PAGES:
+            assert client.get(reverse(name)).status_code in (200, 403), (persona, name)
+        for form in RiskForm.objects.all():
+            status = client.get(reverse("workflow:form", args=[form.pk])).status_code
+            assert status in (200, 404), (persona, form)
+        status = client.get(reverse("workflow:meeting", args=[meeting.pk])).status_code
+        assert status == (200 if persona == "office" else 403)

@@ -24,3 +24,18 @@ def chain_states():
     from workflow.enums import FormState
 
     return FormState.choices
+
+
+@register.simple_tag
+def rerate_reasons():
+    from workflow.enums import RerateReason
+
+    return RerateReason.choices
+
+
+@register.simple_tag
+def open_notice(form):
+    """The form's current 公示 (None when it is not under notice)."""
+    from workflow.transitions import current_notice
+
+    return current_notice(form) if form.state == "public_notice" else None
