@@ -26,5 +26,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("risks.urls")),
+    path("workflow/", include("workflow.urls")),
     path("", include("units.urls")),
 ]

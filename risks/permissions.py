@@ -58,7 +58,9 @@ def can_view_form(user: User | AnonymousUser | None, form: RiskForm) -> bool:
         return True
     if Role.LEADER in held and form.subject_kind == SubjectKind.LEADERSHIP:
         return True
-    return Role.MEMBER in held and form.state in FormState.published()
+    if Role.MEMBER in held and form.state in FormState.published():
+        return True
+    return in_rating_scope(person, form)
 
 
 def can_edit_form(user: User | AnonymousUser | None, form: RiskForm) -> bool:
@@ -100,8 +102,36 @@ def forms_visible_to(
         | Q(unit_id=person.unit_id, state__in=FormState.published())
         | _grant_units_q(person, Role.INTEGRITY_OFFICE)
         | _grant_units_q(person, Role.INSPECTOR)
+        | _rating_scope_q(person)
     )
     return qs.filter(q)
+
+
+# 群众评议 (workflow): while a rating window is open, every active person in its scope (the
+# department, or the whole unit) reads the forms in it, so they can rate them.
+
+
+def _open_windows_for(person: Person) -> QuerySet:
+    from workflow.models import RatingWindow
+
+    return RatingWindow.objects.filter(closed_at__isnull=True, unit_id=person.unit_id).filter(
+        Q(department__isnull=True) | Q(department_id=person.department_id)
+    )
+
+
+def in_rating_scope(person: Person | None, form: RiskForm) -> bool:
+    if person is None or not person.active or form.state != FormState.MASS_REVIEW:
+        return False
+    return _open_windows_for(person).filter(forms=form).exists()
+
+
+def _rating_scope_q(person: Person) -> Q:
+    from workflow.models import RatingWindow
+
+    in_window = RatingWindow.forms.through.objects.filter(
+        ratingwindow__in=_open_windows_for(person)
+    ).values("riskform_id")
+    return Q(state=FormState.MASS_REVIEW, pk__in=in_window)
 
 
 def units_coordinated_by(user: User | AnonymousUser | None) -> list[Unit]:

@@ -21,8 +21,15 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("排查轮次", reverse("risks:round_list")))
     if risk_permissions.may_manage_risk_library(user):
         items.append(("风险点库", reverse("admin:risks_libraryentry_changelist")))
+    # The approval chain's entries and the unread notice count (workflow app).
+    from workflow import selectors as workflow_selectors
+
+    items += workflow_selectors.nav_entries(user)
     if roles.may_manage_org(user):
         items.append(("组织机构与人员", reverse("admin:app_list", args=["units"])))
     elif roles.may_enter_admin(user) and not risk_permissions.may_manage_risk_library(user):
         items.append(("后台管理", reverse("admin:index")))
-    return {"nav_items": items}
+    return {
+        "nav_items": items,
+        "unread_notifications": workflow_selectors.unread_notification_count(user),
+    }

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from risks import selectors as risk_selectors
 from units import roles
+from workflow import selectors as workflow_selectors
 
 
 @login_required
@@ -21,5 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "concurrent_posts": list(person.concurrent_posts.all()) if person else [],
             # risks: the forms this person must fill in (count and links)
             "forms_to_fill": risk_selectors.forms_to_fill(request.user) if person else [],
+            # 我的待办 and the progress board link (workflow app)
+            "worklist": workflow_selectors.worklist(request.user) if person else [],
+            "may_see_board": workflow_selectors.may_see_board(request.user) if person else False,
         },
     )

@@ -1,0 +1,401 @@
+"""The chain's screens: 403 for a forbidden action, 404 out of scope, the queues, rating
+anonymity on every page a filler or leader can reach, filed forms locked in the admin."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from risks.models import Measure, RiskForm, RiskPoint
+from tests.factories import make_person
+from tests.workflow.conftest import act, decide, person_of, to_mass_review
+from workflow import services
+from workflow.enums import Action, FormState, RatingVerdict
+from workflow.models import Signature, TransitionLog
+
+pytestmark = pytest.mark.django_db
+
+
+def post_action(client, form, action, comment=""):
+    return client.post(
+        reverse("workflow:act", args=[form.pk]), {"action": action, "comment": comment}
+    )
+
+
+def test_forbidden_action_answers_403_and_changes_nothing(demo, forms, login):
+    form = forms["post"]
+    act(form, Action.SUBMIT, demo["staff"])
+
+    response = post_action(login(demo["staff"]), form, "pass")
+
+    assert response.status_code == 403
+    form.refresh_from_db()
+    assert form.state == FormState.DEPT_REVIEW
+    assert form.transition_logs.count() == 1
+
+
+def test_inspector_reads_but_may_not_act(demo, forms, login):
+    form = forms["post"]
+    act(form, Action.SUBMIT, demo["staff"])
+    client = login(demo["inspector"])
+
+    assert client.get(reverse("workflow:form", args=[form.pk])).status_code == 200
+    assert post_action(client, form, "pass").status_code == 403
+
+
+def test_out_of_scope_form_answers_404(demo, forms, outsider, login):
+    form = forms["post"]
+    act(form, Action.SUBMIT, demo["staff"])
+    client = login(outsider)
+
+    assert client.get(reverse("workflow:form", args=[form.pk])).status_code == 404
+    assert post_action(client, form, "pass").status_code == 404
+    form.refresh_from_db()
+    assert form.state == FormState.DEPT_REVIEW
+
+
+def test_head_passes_from_the_form_page(demo, forms, login):
+    form = forms["post"]
+    act(form, Action.SUBMIT, demo["staff"])
+    client = login(demo["head"])
+
+    page = client.get(reverse("workflow:form", args=[form.pk])).content.decode()
+    assert "审核通过" in page and "退回修改" in page
+
+    response = post_action(client, form, "pass")
+    assert response.status_code == 302
+    form.refresh_from_db()
+    assert form.state == FormState.MASS_REVIEW
+
+
+def test_return_without_reason_is_refused_with_a_message(demo, forms, login):
+    form = forms["post"]
+    act(form, Action.SUBMIT, demo["staff"])
+
+    response = login(demo["head"]).post(
+        reverse("workflow:act", args=[form.pk]),
+        {"action": "return_to_draft", "comment": ""},
+        follow=True,
+    )
+
+    assert "请填写理由" in response.content.decode()
+    form.refresh_from_db()
+    assert form.state == FormState.DEPT_REVIEW
+
+
+def test_review_queue_pass_all_selected(demo, forms, login):
+    for key in ("post",):
+        act(forms[key], Action.SUBMIT, demo["staff"])
+    client = login(demo["head"])
+    page = client.get(reverse("workflow:review_queue")).content.decode()
+    assert forms["post"].subject_title in page
+
+    client.post(reverse("workflow:review_queue"), {"form_ids": [forms["post"].pk]})
+
+    forms["post"].refresh_from_db()
+    assert forms["post"].state == FormState.MASS_REVIEW
+    assert Signature.objects.filter(form=forms["post"], kind="dept_head").exists()
+
+
+def test_review_queue_post_ignores_forms_not_in_the_queue(demo, forms, login):
+    act(forms["head_post"], Action.SUBMIT, demo["head"])  # reviewed by the leader, not the head
+
+    login(demo["head"]).post(
+        reverse("workflow:review_queue"), {"form_ids": [forms["head_post"].pk]}
+    )
+
+    forms["head_post"].refresh_from_db()
+    assert forms["head_post"].state == FormState.DEPT_REVIEW
+
+
+def test_sign_queue_signs_the_selected_forms(demo, forms, rnd, meeting, login):
+    from tests.workflow.conftest import to_collective
+
+    form = to_collective(demo, forms, "post", rnd)
+    decide(demo, form, meeting)
+    client = login(demo["leader"])
+    assert form.subject_title in client.get(reverse("workflow:sign_queue")).content.decode()
+
+    client.post(reverse("workflow:sign_queue"), {"form_ids": [form.pk]})
+
+    assert Signature.objects.filter(form=form, kind="supervisor", name="王建国").exists()
+
+
+# ------------------------------------------------------------------ rating anonymity
+
+RATERS = ["评议人甲乙", "评议人丙丁"]
+
+
+@pytest.fixture
+def rated(demo, forms, rnd, meeting):
+    """The staff's form rated by two colleagues with unmistakable names, then decided."""
+    form = to_mass_review(demo, forms, "post")
+    window, _ = services.rating_window_open(
+        actor=demo["office"], round=rnd, deadline=timezone.now() + datetime.timedelta(days=1)
+    )
+    staff = person_of(demo["staff"])
+    for name in RATERS:
+        rater = make_person(unit=staff.unit, department=staff.department, name=name)
+        for point in form.points.all():
+            services.rating_save(
+                window=window,
+                point=point,
+                rater=rater,
+                verdict=RatingVerdict.AGREE,
+                comment=f"说明来自同事{point.pk}",
+            )
+    return form, window
+
+
+def test_raters_see_and_change_their_own_rating(demo, rated, login):
+    form, window = rated
+    client = login(demo["staff2"])
+    response = client.get(reverse("workflow:rate_form", args=[form.pk]))
+    assert response.status_code == 200
+    data = {f"verdict-{p.pk}": "too_low" for p in form.points.all()}
+    client.post(reverse("workflow:rate_form", args=[form.pk]), data)
+    assert window.ratings.filter(rater=person_of(demo["staff2"]), verdict="too_low").count() == 2
+
+
+def test_filler_may_not_rate_own_form(demo, rated, login):
+    form, _ = rated
+    response = login(demo["staff"]).get(reverse("workflow:rate_form", args=[form.pk]))
+    assert response.status_code == 403
+
+
+def test_no_page_a_filler_or_leader_reaches_shows_a_rater(demo, rated, rnd, meeting, login):
+    form, window = rated
+    services.rating_window_close(window=window, actor=demo["office"])
+    form.refresh_from_db()
+    decide(demo, form, meeting)
+    urls = [
+        reverse("home"),
+        reverse("workflow:form", args=[form.pk]),
+        reverse("workflow:my_forms"),
+        reverse("workflow:rating_list"),
+        reverse("workflow:sign_queue"),
+        reverse("workflow:review_queue"),
+        reverse("workflow:notice_register"),
+        reverse("workflow:filed_register"),
+        reverse("workflow:notifications"),
+        reverse("workflow:collective"),
+        reverse("workflow:board"),
+    ]
+    seen_tally = False
+    for persona in ("staff", "head", "leader", "principal", "office", "inspector"):
+        client = login(demo[persona])
+        for url in urls:
+            response = client.get(url)
+            html = response.content.decode()
+            for name in RATERS:
+                assert name not in html, (persona, url)
+            seen_tally |= f"说明来自同事{form.points.first().pk}" in html
+    assert seen_tally  # the comments are shown, only the raters are not
+
+
+# ------------------------------------------------------------------ filed forms in the admin
+
+
+def filed_form(demo, forms, rnd, meeting):
+    from tests.workflow.conftest import to_collective
+
+    form = to_collective(demo, forms, "post", rnd)
+    decide(demo, form, meeting)
+    act(form, Action.SIGN_SUPERVISOR, demo["leader"])
+    act(form, Action.SIGN_PRINCIPAL, demo["principal"])
+    act(
+        form,
+        Action.PUBLISH,
+        demo["office"],
+        published_on=timezone.localdate() - datetime.timedelta(days=20),
+    )
+    act(form, Action.FILE, demo["office"])
+    return form
+
+
+def test_filed_forms_refuse_changes_in_every_registered_admin(demo, forms, rnd, meeting):
+    from django.contrib.auth.models import User
+
+    form = filed_form(demo, forms, rnd, meeting)
+    root = User.objects.create_superuser("root", "root@example.org", "Root-pass-2026")
+    request = RequestFactory().get("/admin/")
+    request.user = root
+    point = form.points.first()
+    objects = {
+        RiskForm: form,
+        RiskPoint: point,
+        Measure: point.measures.first(),
+        Signature: form.signatures.first(),
+        TransitionLog: form.transition_logs.first(),
+    }
+    for model, obj in objects.items():
+        model_admin = admin.site._registry.get(model)
+        if model_admin is None:
+            continue
+        assert not model_admin.has_change_permission(request, obj), model
+        assert not model_admin.has_delete_permission(request, obj), model
+
+
+def test_filed_form_admin_pages_refuse_writes(demo, forms, rnd, meeting, client):
+    from django.contrib.auth.models import User
+
+    form = filed_form(demo, forms, rnd, meeting)
+    root = User.objects.create_superuser("root", "root@example.org", "Root-pass-2026")
+    client.force_login(root)
+    change = reverse("admin:risks_riskform_change", args=[form.pk])
+    delete = reverse("admin:risks_riskform_delete", args=[form.pk])
+
+    assert client.post(change, {"state": "draft"}).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    log = form.transition_logs.first()
+    assert (
+        client.post(
+            reverse("admin:workflow_transitionlog_delete", args=[log.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    form.refresh_from_db()
+    assert form.state == FormState.FILED
+
+
+def test_filed_form_shows_no_action_but_rerate_for_the_office(demo, forms, rnd, meeting, login):
+    form = filed_form(demo, forms, rnd, meeting)
+    staff_page = login(demo["staff"]).get(reverse("workflow:form", args=[form.pk])).content.decode()
+    assert 'name="action"' not in staff_page
+    office_page = (
+        login(demo["office"]).get(reverse("workflow:form", args=[form.pk])).content.decode()
+    )
+    assert 'value="rerate"' in office_page
+
+
+def test_rerate_from_the_page_shows_the_changes(demo, forms, rnd, meeting, login):
+    form = filed_form(demo, forms, rnd, meeting)
+    client = login(demo["office"])
+
+    response = client.post(
+        reverse("workflow:act", args=[form.pk]),
+        {"action": "rerate", "reason": "job_change", "comment": "岗位调整"},
+        follow=True,
+    )
+
+    assert "与已备案第 1 版对比" in response.content.decode()
+    assert RiskForm.objects.filter(previous_version=form, state=FormState.DRAFT).exists()
+
+
+# ------------------------------------------------------------------ 公示 and objections
+
+
+def test_everyone_in_the_unit_reads_the_notice_and_may_object(demo, forms, rnd, meeting, login):
+    from tests.workflow.conftest import to_collective
+
+    form = to_collective(demo, forms, "post", rnd)
+    decide(demo, form, meeting)
+    act(form, Action.SIGN_SUPERVISOR, demo["leader"])
+    act(form, Action.SIGN_PRINCIPAL, demo["principal"])
+    act(form, Action.PUBLISH, demo["office"])
+    client = login(demo["staff2"])
+
+    page = client.get(reverse("workflow:notice_register")).content.decode()
+    assert form.subject_title in page and "公示期至" in page
+
+    client.post(
+        reverse("workflow:objection_create", args=[form.pk]),
+        {"text": "该岗位风险等级偏低", "anonymous": "on", "point": ""},
+    )
+    objection = form.objections.get()
+    assert objection.raised_by is None
+
+    office = login(demo["office"])
+    page = office.get(reverse("workflow:objections")).content.decode()
+    assert "匿名" in page and "该岗位风险等级偏低" in page
+    office.post(
+        reverse("workflow:objection_answer", args=[objection.pk]),
+        {"answer": "异议成立", "upheld": "1"},
+    )
+    form.refresh_from_db()
+    assert form.state == FormState.COLLECTIVE
+
+
+def test_outsider_cannot_object(demo, forms, rnd, meeting, outsider, login):
+    form = filed_form(demo, forms, rnd, meeting)
+    response = login(outsider).post(
+        reverse("workflow:objection_create", args=[form.pk]), {"text": "x"}
+    )
+    assert response.status_code == 404
+
+
+# ------------------------------------------------------------------ home, board, office pages
+
+
+@pytest.mark.parametrize("persona", ["staff", "head", "leader", "principal", "office", "inspector"])
+def test_home_shows_my_worklist(demo, persona, login):
+    page = login(demo[persona]).get(reverse("home")).content.decode()
+    assert "我的待办" in page and "待填报的一览表" in page
+
+
+def test_board_is_for_office_and_inspectors(demo, forms, login):
+    act(forms["post"], Action.SUBMIT, demo["staff"])
+    for persona in ("office", "inspector"):
+        page = login(demo[persona]).get(reverse("workflow:board")).content.decode()
+        assert "办公室" in page and "部室审核" in page
+    assert login(demo["staff"]).get(reverse("workflow:board")).status_code == 403
+
+
+def test_board_marks_overdue_forms(demo, forms, rnd, login):
+    rnd.self_check_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    rnd.save()
+    page = login(demo["office"]).get(reverse("workflow:board")).content.decode()
+    assert "逾期未完成" in page and forms["post"].subject_title in page
+
+
+@pytest.mark.parametrize(
+    "name", ["workflow:rating_windows", "workflow:collective", "workflow:objections"]
+)
+def test_office_pages_refuse_others(demo, login, name):
+    assert login(demo["head"]).get(reverse(name)).status_code == 403
+    assert login(demo["office"]).get(reverse(name)).status_code == 200
+
+
+def test_office_runs_a_rating_window_from_the_page(demo, forms, rnd, login):
+    to_mass_review(demo, forms, "post")
+    client = login(demo["office"])
+    deadline = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+
+    client.post(reverse("workflow:rating_windows"), {"round": rnd.pk, "deadline": deadline})
+
+    window = rnd.rating_windows.get()
+    assert list(window.forms.all()) == [forms["post"]]
+    client.post(reverse("workflow:rating_window_close", args=[window.pk]))
+    forms["post"].refresh_from_db()
+    assert forms["post"].state == FormState.COLLECTIVE
+
+
+def test_batch_decide_from_the_meeting_page(demo, forms, rnd, meeting, login):
+    from tests.workflow.conftest import to_collective
+
+    form = to_collective(demo, forms, "post", rnd)
+    client = login(demo["office"])
+    page = client.get(reverse("workflow:meeting", args=[meeting.pk])).content.decode()
+    assert form.subject_title in page
+    data = {"form_ids": [form.pk]}
+    for p in form.points.all():
+        data[f"level-{p.pk}"] = str(p.proposed_level)
+        data[f"reason-{p.pk}"] = ""
+
+    client.post(reverse("workflow:meeting", args=[meeting.pk]), data)
+
+    assert form.decisions.filter(meeting=meeting).exists()
+    assert set(form.points.values_list("final_level", flat=True)) == {2}
+
+
+def test_notifications_page_and_nav_count(demo, forms, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        act(forms["post"], Action.SUBMIT, demo["staff"])
+    client = login(demo["head"])
+    page = client.get(reverse("home")).content.decode()
+    assert "条未读" in page
+    page = client.get(reverse("workflow:notifications")).content.decode()
+    assert "待您审核" in page

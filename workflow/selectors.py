@@ -1,0 +1,665 @@
+"""Every read of the approval chain, scoped to a user before anything else.
+
+Lists cost a fixed number of queries whatever the number of rows (select_related /
+prefetch_related / annotations); tests/workflow/test_queries.py says so. Rating tallies never
+carry the rater: the only place a Rating's rater is read is `my_ratings` (your own).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from risks.models import RiskForm, RiskPoint, Round
+from risks.permissions import form_roles, forms_visible_to, units_coordinated_by
+from units import roles
+from units.enums import GrantedRole
+from units.models import Department, Person, Unit
+from workflow import transitions
+from workflow.enums import Action, FormState, RatingVerdict
+from workflow.models import (
+    CollectiveMeeting,
+    Notification,
+    Objection,
+    PublicNotice,
+    Rating,
+    RatingWindow,
+    TransitionLog,
+)
+from workflow.permissions import forms_user_may_act_on
+
+FORM_RELATED = ("unit", "round", "post__department", "department", "filler")
+
+
+def _with_points(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
+    return qs.select_related(*FORM_RELATED).prefetch_related(
+        Prefetch("points", queryset=RiskPoint.objects.prefetch_related("measures")),
+        "signatures",
+    )
+
+
+# ------------------------------------------------------------------------- one form
+
+
+def form_for_user(user: User | AnonymousUser, pk: int) -> RiskForm:
+    """The form if the user may read it; 404 otherwise (no hint that it exists)."""
+    form = _with_points(forms_visible_to(user, RiskForm.objects.filter(pk=pk))).first()
+    if form is None:
+        raise Http404("没有找到该一览表。")
+    return form
+
+
+@dataclass
+class AvailableAction:
+    transition: transitions.Transition
+    blocked: list[str] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        return self.transition.action.value
+
+    @property
+    def label(self) -> str:
+        return self.transition.label
+
+
+def available_actions(user: User | AnonymousUser, form: RiskForm) -> list[AvailableAction]:
+    """The panel's buttons: actions the user may take on the form now, each with what still
+    blocks it (shown as a hint, and refused by form_transition all the same)."""
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    held = form_roles(person, form)
+    result = []
+    for t in transitions.transitions_from(form.state):
+        if not t.in_panel or transitions.acting_role(t, person, form, held) is None:
+            continue
+        if transitions.failed_gates(t, form):
+            continue
+        result.append(AvailableAction(t, transitions.unmet_requirements(t, form)))
+    return result
+
+
+def form_timeline(form: RiskForm) -> list[TransitionLog]:
+    return list(form.transition_logs.order_by("created_at", "id"))
+
+
+@dataclass
+class PointTally:
+    proposed_level: int | None
+    counts: dict[str, int] = field(default_factory=lambda: {v: 0 for v in RatingVerdict.values})
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def agree(self) -> int:
+        return self.counts[RatingVerdict.AGREE]
+
+    @property
+    def too_high(self) -> int:
+        return self.counts[RatingVerdict.TOO_HIGH]
+
+    @property
+    def too_low(self) -> int:
+        return self.counts[RatingVerdict.TOO_LOW]
+
+    @property
+    def majority(self) -> str | None:
+        """The verdict of strictly more raters than any other, if any."""
+        if not self.total:
+            return None
+        ranked = sorted(self.counts.items(), key=lambda kv: -kv[1])
+        return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+    @property
+    def majority_label(self) -> str:
+        return RatingVerdict(self.majority).label if self.majority else "无多数意见"
+
+    @property
+    def majority_level(self) -> int | None:
+        """The level the majority points to: 偏高 means one level lower risk (a larger number)."""
+        if self.majority is None or not self.proposed_level:
+            return None
+        step = {RatingVerdict.AGREE: 0, RatingVerdict.TOO_HIGH: 1, RatingVerdict.TOO_LOW: -1}
+        return min(3, max(1, self.proposed_level + step[self.majority]))
+
+
+def tallies_for_forms(forms: list[RiskForm]) -> dict[int, PointTally]:
+    """Per point: counts of 同意/偏高/偏低 and the comments, from the form's latest window.
+    Two queries for any number of forms. Raters are never read."""
+    form_ids = [f.pk for f in forms]
+    if not form_ids:
+        return {}
+    latest: dict[int, int] = {}
+    through = RatingWindow.forms.through.objects.filter(riskform_id__in=form_ids)
+    for form_id, window_id in through.values_list("riskform_id", "ratingwindow_id").order_by(
+        "ratingwindow__opened_at", "ratingwindow_id"
+    ):
+        latest[form_id] = window_id
+    tallies: dict[int, PointTally] = {}
+    for form in forms:
+        for point in form.points.all():
+            tallies[point.pk] = PointTally(point.proposed_level)
+    if not latest:
+        return tallies
+    rows = (
+        Rating.objects.filter(window_id__in=set(latest.values()), point__form_id__in=form_ids)
+        .values_list("point_id", "point__form_id", "window_id", "verdict", "comment")
+        .order_by("comment")
+    )
+    for point_id, form_id, window_id, verdict, comment in rows:
+        if latest.get(form_id) != window_id or point_id not in tallies:
+            continue
+        tally = tallies[point_id]
+        tally.counts[verdict] += 1
+        if comment:
+            tally.comments.append(comment)
+    return tallies
+
+
+def point_tallies(*, form: RiskForm, points: list[RiskPoint] | None = None) -> dict:
+    return tallies_for_forms([form])
+
+
+# ------------------------------------------------------------------------- queues
+
+
+def review_queue(user: User) -> list[RiskForm]:
+    """部室审核: forms waiting for this user's review (guardian list, checked per row)."""
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    qs = forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.DEPT_REVIEW))
+    t = transitions.find(FormState.DEPT_REVIEW, Action.PASS)
+    forms = _with_points(qs.order_by("department__order", "post__order", "id"))
+    return [f for f in forms if transitions.acting_role(t, person, f)]
+
+
+def sign_queue(user: User) -> list[RiskForm]:
+    """Forms decided in 集体审定 whose 分管领导 / 党组书记 line waits for this user."""
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    qs = forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.COLLECTIVE))
+    sign = [
+        transitions.find(FormState.COLLECTIVE, Action.SIGN_SUPERVISOR),
+        transitions.find(FormState.COLLECTIVE, Action.SIGN_PRINCIPAL),
+    ]
+    forms = _with_points(qs.order_by("department__order", "post__order", "id"))
+    result = []
+    for form in forms:
+        held = form_roles(person, form)
+        for t in sign:
+            line = transitions.SignatureKind.SUPERVISOR
+            if t.action == Action.SIGN_PRINCIPAL:
+                line = transitions.SignatureKind.PRINCIPAL
+            if (
+                transitions.acting_role(t, person, form, held)
+                and line in transitions.required_signatures(form)
+                and line not in transitions.signed_kinds(form)
+            ):
+                form.sign_action = t.action.value
+                result.append(form)
+                break
+    return result
+
+
+def open_windows_for_rater(person: Person) -> QuerySet[RatingWindow]:
+    return RatingWindow.objects.filter(
+        closed_at__isnull=True, deadline__gt=timezone.now(), unit_id=person.unit_id
+    ).filter(Q(department__isnull=True) | Q(department_id=person.department_id))
+
+
+def rating_forms_for(user: User) -> list[RiskForm]:
+    """群众评议: forms this person may rate now (in an open window of their scope, not their
+    own), each annotated with how many of its points they have rated."""
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    windows = open_windows_for_rater(person)
+    qs = (
+        RiskForm.objects.filter(state=FormState.MASS_REVIEW, rating_windows__in=windows)
+        .exclude(filler=person)
+        .distinct()
+        .select_related(*FORM_RELATED)
+        .annotate(
+            n_points=Count("points", distinct=True),
+            n_rated=Count(
+                "points__ratings",
+                filter=Q(points__ratings__rater=person, points__ratings__window__in=windows),
+                distinct=True,
+            ),
+        )
+        .order_by("department__order", "post__order", "id")
+    )
+    return list(qs)
+
+
+def rating_window_for(person: Person, form: RiskForm) -> RatingWindow | None:
+    return open_windows_for_rater(person).filter(forms=form).first()
+
+
+def my_ratings(person: Person, window: RatingWindow) -> dict[int, Rating]:
+    return {r.point_id: r for r in Rating.objects.filter(window=window, rater=person)}
+
+
+# ------------------------------------------------------------------------- office
+
+
+def office_units(user: User) -> list[Unit]:
+    return units_coordinated_by(user)
+
+
+def inspected_units(user: User) -> list[Unit]:
+    return roles.granted_units(user, GrantedRole.INSPECTOR)
+
+
+def office_forms(user: User, *states: str) -> QuerySet[RiskForm]:
+    units = office_units(user)
+    return RiskForm.objects.filter(unit__in=units, state__in=states)
+
+
+def office_rounds(user: User) -> list[Round]:
+    return list(Round.objects.filter(unit__in=office_units(user)).select_related("unit"))
+
+
+def rating_windows_for_office(user: User) -> list[RatingWindow]:
+    return list(
+        RatingWindow.objects.filter(unit__in=office_units(user))
+        .select_related("unit", "department", "round")
+        .annotate(n_forms=Count("forms", distinct=True), n_ratings=Count("ratings", distinct=True))
+        .order_by("closed_at", "-opened_at")
+    )
+
+
+def waiting_for_rating(user: User) -> QuerySet[RiskForm]:
+    """Forms passed by review, not yet in an open rating window (the office's next step)."""
+    open_window = RatingWindow.objects.filter(forms=OuterRef("pk"), closed_at__isnull=True)
+    return (
+        office_forms(user, FormState.MASS_REVIEW)
+        .exclude(Exists(open_window))
+        .select_related(*FORM_RELATED)
+    )
+
+
+def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
+    """集体审定 for the office: forms with points, tallies, signatures; decided or not."""
+    qs = office_forms(user, FormState.COLLECTIVE)
+    if round_id:
+        qs = qs.filter(round_id=round_id)
+    forms = list(
+        _with_points(
+            qs.order_by("round", "department__order", "post__order", "id")
+        ).prefetch_related(
+            Prefetch("decisions", to_attr="decision_list"),
+            Prefetch(
+                "objections",
+                queryset=Objection.objects.filter(upheld=True),
+                to_attr="upheld_objections",
+            ),
+        )
+    )
+    tallies = tallies_for_forms(forms)
+    for form in forms:
+        points = list(form.points.all())
+        for point in points:
+            point.tally = tallies.get(point.pk)
+        form.point_list = points
+        last = max((d.decided_at for d in form.decision_list), default=None)
+        form.is_decided = (
+            bool(points)
+            and all(p.final_level for p in points)
+            and last is not None
+            and not any(o.answered_at > last for o in form.upheld_objections)
+        )
+        signed = {s.kind for s in form.signatures.all()}
+        form.missing_lines = [
+            line for line in transitions.required_signatures(form) if line not in signed
+        ]
+    return forms
+
+
+def meetings_for(user: User) -> list[CollectiveMeeting]:
+    return list(
+        CollectiveMeeting.objects.filter(unit__in=office_units(user))
+        .select_related("round", "recorded_by")
+        .annotate(n_forms=Count("decisions__form", distinct=True))
+    )
+
+
+def notice_register(user: User) -> list[RiskForm]:
+    """公示: forms under notice that the user may read (everyone in the unit), with the
+    current notice and the points and levels."""
+    qs = forms_visible_to(user, RiskForm.objects.filter(state=FormState.PUBLIC_NOTICE))
+    forms = list(
+        _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
+        .prefetch_related(
+            Prefetch(
+                "notices",
+                queryset=PublicNotice.objects.filter(closed_at__isnull=True),
+                to_attr="open_notices",
+            )
+        )
+        .annotate(
+            n_open_objections=Count(
+                "objections", filter=Q(objections__answered_at__isnull=True), distinct=True
+            )
+        )
+    )
+    for form in forms:
+        form.notice = form.open_notices[0] if form.open_notices else None
+    return forms
+
+
+def filed_register(user: User) -> list[RiskForm]:
+    qs = forms_visible_to(user, RiskForm.objects.filter(state=FormState.FILED))
+    return list(_with_points(qs.order_by("unit__path", "department__order", "post__order", "id")))
+
+
+def objections_for_office(user: User, *, open_only: bool = False) -> list[Objection]:
+    qs = Objection.objects.filter(form__unit__in=office_units(user))
+    if open_only:
+        qs = qs.filter(answered_at__isnull=True)
+    return list(
+        qs.select_related(
+            "form__unit",
+            "form__post__department",
+            "form__department",
+            "form__filler",
+            "point",
+            "notice",
+            "raised_by",
+            "answered_by",
+        ).order_by("answered_at", "-raised_at")
+    )
+
+
+def fileable_forms(user: User) -> list[RiskForm]:
+    today = timezone.localdate()
+    ended = PublicNotice.objects.filter(
+        form=OuterRef("pk"), closed_at__isnull=True, ends_on__lt=today
+    )
+    open_obj = Objection.objects.filter(form=OuterRef("pk"), answered_at__isnull=True)
+    return list(
+        office_forms(user, FormState.PUBLIC_NOTICE)
+        .filter(Exists(ended))
+        .exclude(Exists(open_obj))
+        .select_related(*FORM_RELATED)
+    )
+
+
+def notifications_for(user: User, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user)[:limit])
+
+
+def unread_notification_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# ------------------------------------------------------------------------- 我的待办
+
+
+@dataclass
+class WorkItem:
+    label: str
+    count: int
+    url_name: str
+
+
+def worklist(user: User) -> list[WorkItem]:
+    """What waits on this user, with counts (one query per line)."""
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    items = [
+        WorkItem(
+            "待填报的一览表",
+            RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count(),
+            "workflow:my_forms",
+        ),
+        WorkItem(
+            "待审核（部室审核）",
+            forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.DEPT_REVIEW))
+            .exclude(filler=person)
+            .count(),
+            "workflow:review_queue",
+        ),
+        WorkItem("待评议（群众评议）", _to_rate_count(person), "workflow:rating_list"),
+    ]
+    office = office_units(user)
+    sign_qs = forms_user_may_act_on(
+        user, RiskForm.objects.filter(state=FormState.COLLECTIVE)
+    ).exclude(unit__in=office)
+    items.append(WorkItem("待签字（集体审定）", sign_qs.count(), "workflow:sign_queue"))
+    if office:
+        items += [
+            WorkItem("待组织群众评议", waiting_for_rating(user).count(), "workflow:rating_windows"),
+            WorkItem(
+                "待集体审定",
+                office_forms(user, FormState.COLLECTIVE).count(),
+                "workflow:collective",
+            ),
+            WorkItem(
+                "待答复的异议",
+                Objection.objects.filter(form__unit__in=office, answered_at__isnull=True).count(),
+                "workflow:objections",
+            ),
+            WorkItem("公示期满待备案", len(fileable_forms(user)), "workflow:notice_register"),
+        ]
+    return items
+
+
+def _to_rate_count(person: Person) -> int:
+    windows = open_windows_for_rater(person)
+    return (
+        RiskForm.objects.filter(state=FormState.MASS_REVIEW, rating_windows__in=windows)
+        .exclude(filler=person)
+        .annotate(
+            n_points=Count("points", distinct=True),
+            n_rated=Count(
+                "points__ratings",
+                filter=Q(points__ratings__rater=person, points__ratings__window__in=windows),
+                distinct=True,
+            ),
+        )
+        .filter(n_rated__lt=Count("points", distinct=True))
+        .count()
+    )
+
+
+# ------------------------------------------------------------------------- progress board
+
+
+def board_units(user: User) -> list[Unit]:
+    seen = {u.pk: u for u in office_units(user)}
+    for unit in inspected_units(user):
+        seen.setdefault(unit.pk, unit)
+    return list(seen.values())
+
+
+def board_rounds(user: User) -> list[Round]:
+    return list(
+        Round.objects.filter(unit__in=board_units(user))
+        .select_related("unit")
+        .order_by("unit__path", "-year", "-id")
+    )
+
+
+def overdue_q(today: datetime.date) -> Q:
+    return (
+        Q(state=FormState.DRAFT, round__self_check_deadline__lt=today)
+        | Q(state=FormState.DEPT_REVIEW, round__dept_review_deadline__lt=today)
+        | Q(state=FormState.MASS_REVIEW, round__mass_review_deadline__lt=today)
+        | Q(state=FormState.COLLECTIVE, round__collective_deadline__lt=today)
+    )
+
+
+STATE_BAR = {
+    FormState.DRAFT: "bg-secondary",
+    FormState.DEPT_REVIEW: "bg-info",
+    FormState.MASS_REVIEW: "bg-primary",
+    FormState.COLLECTIVE: "bg-warning",
+    FormState.PUBLIC_NOTICE: "bg-success bg-opacity-50",
+    FormState.FILED: "bg-success",
+}
+
+
+@dataclass
+class BoardRow:
+    label: str
+    counts: dict[str, int]
+    total: int
+    overdue: int
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.counts[s.value] for s in FormState]
+
+    @property
+    def segments(self) -> list[tuple[str, str, int, float]]:
+        """(bar colour class, label, count, percent) for the stacked progress bar."""
+        if not self.total:
+            return []
+        return [
+            (STATE_BAR[s], s.label, self.counts[s.value], 100 * self.counts[s.value] / self.total)
+            for s in FormState
+            if self.counts[s.value]
+        ]
+
+    @property
+    def done_percent(self) -> int:
+        return round(100 * self.counts[FormState.FILED] / self.total) if self.total else 0
+
+
+@dataclass
+class Board:
+    round: Round
+    rows: list[BoardRow]
+    totals: BoardRow
+    overdue_forms: list[RiskForm]
+    states: list[FormState] = field(default_factory=lambda: list(FormState))
+
+
+def progress_board(*, user: User, round_id: int) -> Board:
+    """Per department, the current forms of a round in each state and how many are overdue
+    against the round's deadlines. A fixed number of queries for any number of forms."""
+    rnd = (
+        Round.objects.select_related("unit").filter(pk=round_id, unit__in=board_units(user)).first()
+    )
+    if rnd is None:
+        raise Http404("没有找到该排查轮次。")
+    today = timezone.localdate()
+    current = RiskForm.objects.filter(round=rnd, next_version__isnull=True)
+    aggregates = {s.value: Count("id", filter=Q(state=s)) for s in FormState}
+    grouped = current.values("department_id").annotate(
+        total=Count("id"), overdue=Count("id", filter=overdue_q(today)), **aggregates
+    )
+    by_dept = {row["department_id"]: row for row in grouped}
+    rows = []
+    departments = list(Department.objects.filter(unit=rnd.unit).order_by("order", "id"))
+    for key, label in [(d.pk, d.name) for d in departments] + [(None, "领导班子及单位层面")]:
+        row = by_dept.get(key)
+        if row is None:
+            continue
+        rows.append(
+            BoardRow(
+                label, {s.value: row[s.value] for s in FormState}, row["total"], row["overdue"]
+            )
+        )
+    totals = BoardRow(
+        "合计",
+        {s.value: sum(r.counts[s.value] for r in rows) for s in FormState},
+        sum(r.total for r in rows),
+        sum(r.overdue for r in rows),
+    )
+    overdue = list(
+        current.filter(overdue_q(today))
+        .select_related(*FORM_RELATED)
+        .order_by("department__order", "post__order", "id")
+    )
+    return Board(rnd, rows, totals, overdue)
+
+
+def may_see_board(user: User) -> bool:
+    return bool(board_units(user))
+
+
+def is_office_for(user: User, unit_id: int) -> bool:
+    return unit_id in {u.pk for u in office_units(user)}
+
+
+def my_forms(user: User) -> list[RiskForm]:
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    return list(
+        RiskForm.objects.filter(filler=person)
+        .select_related(*FORM_RELATED)
+        .order_by("-round__year", "-version", "id")
+    )
+
+
+@dataclass
+class ChangeRow:
+    number: int
+    old: RiskPoint | None
+    new: RiskPoint | None
+    changed: list[str]
+
+
+def version_changes(previous: RiskForm, form: RiskForm) -> list[ChangeRow]:
+    """Point by point (in order), what a re-rated version changed against the filed one."""
+    old_points = list(previous.points.all())
+    new_points = list(form.points.all())
+    rows = []
+    for i in range(max(len(old_points), len(new_points))):
+        old = old_points[i] if i < len(old_points) else None
+        new = new_points[i] if i < len(new_points) else None
+        changed = []
+        if old and new:
+            if old.category != new.category:
+                changed.append("风险类别")
+            if old.description.strip() != new.description.strip():
+                changed.append("风险点")
+            if (old.final_level or old.proposed_level) != new.proposed_level:
+                changed.append("风险等级")
+            if [m.text for m in old.measures.all()] != [m.text for m in new.measures.all()]:
+                changed.append("防控措施")
+        else:
+            changed.append("新增" if new else "删除")
+        rows.append(ChangeRow(i + 1, old, new, changed))
+    return rows
+
+
+def nav_entries(user: User) -> list[tuple[str, str]]:
+    """The chain's navigation entries for this user (units.context_processors shows them)."""
+    from django.urls import reverse
+
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    entries = [
+        ("群众评议", reverse("workflow:rating_list")),
+        ("公示", reverse("workflow:notice_register")),
+    ]
+    held = roles.holdings(person)
+    if held.headed_department_ids or held.supervised_department_ids or held.principal_unit_ids:
+        entries.insert(0, ("部室审核", reverse("workflow:review_queue")))
+        entries.insert(1, ("待签字", reverse("workflow:sign_queue")))
+    if office_units(user):
+        entries += [
+            ("组织评议", reverse("workflow:rating_windows")),
+            ("集体审定", reverse("workflow:collective")),
+            ("异议", reverse("workflow:objections")),
+        ]
+    if may_see_board(user):
+        entries.append(("进度看板", reverse("workflow:board")))
+    return entries

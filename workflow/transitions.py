@@ -1,0 +1,304 @@
+"""The approval chain as ONE table: (state, action) → next state, who may act, what it requires.
+
+Read it top to bottom to know the whole chain (SPEC section 5). Nothing here writes:
+workflow.services.form_transition looks the transition up, asks `acting_role` whether the actor
+may perform it (roles come from risks.permissions.form_roles, i.e. the org chart and grants),
+checks `gates` and `requires`, then writes. The guardian permissions materialised for listing
+are computed from the same table (workflow.permissions).
+
+- `who(form)` names the roles that may act; a person acts in the first of them they hold.
+- `gates` decide whether the action applies to this form at all (a signature line the form
+  does not have, a form already in an open rating window): when one fails no button is shown.
+- `requires` are preconditions with a message for the user (an incomplete form, an unsigned
+  line): the button is shown, the action is refused with the message.
+- `reason_required`: the comment must say why (returns, an upheld objection, a re-rating).
+- `not_by_filler`: nobody reviews or signs their own form.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from risks.enums import SubjectKind
+from risks.models import RiskForm
+from risks.permissions import form_roles
+from units.enums import PostTier, Role
+from units.models import Person
+from workflow.enums import Action, FormState
+from workflow.models import SignatureKind
+
+Check = Callable[[RiskForm], str | None]  # None when satisfied, else the message shown
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: FormState
+    action: Action
+    target: FormState
+    who: Callable[[RiskForm], frozenset[Role]]
+    gates: tuple[Check, ...] = ()
+    requires: tuple[Check, ...] = ()
+    reason_required: bool = False
+    not_by_filler: bool = False
+    # The system (a passed deadline) may perform it without a person.
+    system_may: bool = False
+    # Offered as a button in the form's action panel (others have their own screens).
+    in_panel: bool = True
+    style: str = "primary"
+
+    @property
+    def label(self) -> str:
+        return self.action.label
+
+
+# ---------------------------------------------------------------- who reviews, who signs
+
+
+def review_role(form: RiskForm) -> Role:
+    """Who performs 部室审核 for this form.
+
+    A post form in a department: its head — or the supervising leader when the head filled it
+    (nobody reviews their own form) or the department has no head. A department form: the
+    supervising leader. Another leader's post: the principal (units.roles gives them
+    SUPERVISOR over it). The principal's own post and the leadership form: the integrity office
+    checks them before the colleagues rate (seed 000: those forms carry no reviewer line).
+    """
+    if form.subject_kind == SubjectKind.POST:
+        if form.department_id:
+            dept = form.department
+            if dept.head_id and dept.head_id != form.filler_id:
+                return Role.DEPT_HEAD
+            return Role.SUPERVISOR if dept.supervisor_id else Role.INTEGRITY_OFFICE
+        if form.post.tier == PostTier.LEADER:
+            return Role.SUPERVISOR
+        return Role.INTEGRITY_OFFICE
+    if form.subject_kind == SubjectKind.DEPARTMENT:
+        return Role.SUPERVISOR if form.department.supervisor_id else Role.INTEGRITY_OFFICE
+    return Role.INTEGRITY_OFFICE
+
+
+def required_signatures(form: RiskForm) -> tuple[SignatureKind, ...]:
+    """The signature lines signed in 集体审定, as on the seed forms: 分管领导 for forms of a
+    department, 党组书记 for every form the principal did not fill themselves."""
+    lines: list[SignatureKind] = []
+    dept = form.department if form.department_id else None
+    if dept is not None and dept.supervisor_id and dept.supervisor_id != form.filler_id:
+        lines.append(SignatureKind.SUPERVISOR)
+    principal_filled = form.subject_kind == SubjectKind.LEADERSHIP or (
+        form.subject_kind == SubjectKind.POST and form.post.tier == PostTier.PRINCIPAL
+    )
+    if not principal_filled:
+        lines.append(SignatureKind.PRINCIPAL)
+    return tuple(lines)
+
+
+def signed_kinds(form: RiskForm) -> set[str]:
+    cached = getattr(form, "_prefetched_objects_cache", {}).get("signatures")
+    if cached is not None:
+        return {s.kind for s in cached}
+    return set(form.signatures.values_list("kind", flat=True))
+
+
+# ---------------------------------------------------------------- checks
+
+
+def incomplete_reasons(form: RiskForm) -> list[str]:
+    """What keeps a form from being submitted: at least one point; each with a category, a
+    description, a level and at least one measure (seed 002: 一个风险点，就要有相对应的防控措施)."""
+    points = list(form.points.prefetch_related("measures"))
+    if not points:
+        return ["至少填写一个风险点。"]
+    problems = []
+    for n, point in enumerate(points, 1):
+        missing = []
+        if not point.category:
+            missing.append("风险类别")
+        if not point.description.strip():
+            missing.append("风险点描述")
+        if not point.proposed_level:
+            missing.append("风险等级")
+        if not any(m.text.strip() for m in point.measures.all()):
+            missing.append("防控措施")
+        if missing:
+            problems.append(f"第 {n} 个风险点缺少{'、'.join(missing)}。")
+    return problems
+
+
+def _complete(form: RiskForm) -> str | None:
+    problems = incomplete_reasons(form)
+    return " ".join(problems) if problems else None
+
+
+def is_decided(form: RiskForm) -> bool:
+    """Every point has its final level from a decision not voided by a later upheld objection."""
+    points = list(form.points.all())
+    if not points or any(p.final_level is None for p in points):
+        return False
+    last = form.decisions.order_by("-decided_at", "-id").first()
+    if last is None:
+        return False
+    return not form.objections.filter(upheld=True, answered_at__gt=last.decided_at).exists()
+
+
+def _decided(form: RiskForm) -> str | None:
+    return None if is_decided(form) else "集体审定尚未记录每个风险点的审定等级。"
+
+
+def _signed(form: RiskForm) -> str | None:
+    missing = [k for k in required_signatures(form) if k not in signed_kinds(form)]
+    if missing:
+        return "尚缺：" + "、".join(SignatureKind(k).label for k in missing) + "。"
+    return None
+
+
+def _line_open(kind: SignatureKind) -> Check:
+    def check(form: RiskForm) -> str | None:
+        if kind not in required_signatures(form):
+            return f"此表没有{kind.label}栏。"
+        if kind in signed_kinds(form):
+            return f"{kind.label}已签。"
+        return None
+
+    return check
+
+
+def _not_in_open_window(form: RiskForm) -> str | None:
+    if form.rating_windows.filter(closed_at__isnull=True).exists():
+        return "此表已在进行中的群众评议中。"
+    return None
+
+
+def _rated(form: RiskForm) -> str | None:
+    windows = list(form.rating_windows.all())
+    if not windows:
+        return "此表尚未经过群众评议。"
+    if any(w.closed_at is None for w in windows):
+        return "群众评议尚未结束。"
+    return None
+
+
+def open_objections(form: RiskForm):
+    return form.objections.filter(answered_at__isnull=True)
+
+
+def _has_open_objection(form: RiskForm) -> str | None:
+    return None if open_objections(form).exists() else "没有待答复的异议。"
+
+
+def current_notice(form: RiskForm):
+    return form.notices.filter(closed_at__isnull=True).order_by("-published_on", "-id").first()
+
+
+def _notice_ended(form: RiskForm) -> str | None:
+    notice = current_notice(form)
+    if notice is None:
+        return "此表没有进行中的公示。"
+    if not notice.has_ended:
+        return f"公示期至 {notice.ends_on:%Y-%m-%d} 止，期满后方可备案。"
+    return None
+
+
+def _objections_answered(form: RiskForm) -> str | None:
+    n = open_objections(form).count()
+    return f"尚有 {n} 条异议未答复。" if n else None
+
+
+def _current_version(form: RiskForm) -> str | None:
+    if RiskForm.objects.filter(previous_version=form).exists():
+        return "此表已有更新的版本。"
+    return None
+
+
+# ---------------------------------------------------------------- who
+
+
+def _only(*held: Role) -> Callable[[RiskForm], frozenset[Role]]:
+    roles = frozenset(held)
+    return lambda form: roles
+
+
+def _reviewer(form: RiskForm) -> frozenset[Role]:
+    return frozenset({review_role(form)})
+
+
+FILLER = _only(Role.FILLER)
+OFFICE = _only(Role.INTEGRITY_OFFICE)
+REVIEWER = _reviewer
+SUPERVISOR = _only(Role.SUPERVISOR)
+PRINCIPAL = _only(Role.PRINCIPAL)
+
+S = FormState
+A = Action
+
+# fmt: off
+TRANSITIONS: tuple[Transition, ...] = (
+    # 自查填报
+    Transition(S.DRAFT, A.SUBMIT, S.DEPT_REVIEW, FILLER, requires=(_complete,)),
+    # 部室审核
+    Transition(S.DEPT_REVIEW, A.PASS, S.MASS_REVIEW, REVIEWER, not_by_filler=True,
+               style="success"),
+    Transition(S.DEPT_REVIEW, A.RETURN_TO_DRAFT, S.DRAFT, REVIEWER, reason_required=True,
+               not_by_filler=True, style="outline-danger"),
+    # 群众评议: the office opens a window over a department or the unit, then closes it
+    Transition(S.MASS_REVIEW, A.OPEN_MASS_REVIEW, S.MASS_REVIEW, OFFICE,
+               gates=(_not_in_open_window,), in_panel=False),
+    Transition(S.MASS_REVIEW, A.CLOSE_MASS_REVIEW, S.COLLECTIVE, OFFICE, requires=(_rated,),
+               system_may=True, in_panel=False),
+    # 集体审定: the office records the decision, the leaders sign, the office publishes
+    Transition(S.COLLECTIVE, A.DECIDE, S.COLLECTIVE, OFFICE, in_panel=False),
+    Transition(S.COLLECTIVE, A.SIGN_SUPERVISOR, S.COLLECTIVE, SUPERVISOR,
+               gates=(_line_open(SignatureKind.SUPERVISOR), _decided), not_by_filler=True,
+               style="success"),
+    Transition(S.COLLECTIVE, A.SIGN_PRINCIPAL, S.COLLECTIVE, PRINCIPAL,
+               gates=(_line_open(SignatureKind.PRINCIPAL), _decided), not_by_filler=True,
+               style="success"),
+    Transition(S.COLLECTIVE, A.RETURN_FROM_COLLECTIVE, S.DRAFT, OFFICE, reason_required=True,
+               style="outline-danger"),
+    Transition(S.COLLECTIVE, A.PUBLISH, S.PUBLIC_NOTICE, OFFICE, requires=(_decided, _signed)),
+    # 公示
+    Transition(S.PUBLIC_NOTICE, A.UPHOLD_OBJECTION, S.COLLECTIVE, OFFICE, reason_required=True,
+               gates=(_has_open_objection,), in_panel=False),
+    Transition(S.PUBLIC_NOTICE, A.FILE, S.FILED, OFFICE,
+               requires=(_notice_ended, _objections_answered)),
+    # 已备案: the filed version stays; a new version starts in 自查填报
+    Transition(S.FILED, A.RERATE, S.FILED, OFFICE, gates=(_current_version,),
+               reason_required=True, style="outline-secondary"),
+)
+# fmt: on
+
+_BY_KEY: dict[tuple[str, str], Transition] = {(t.source, t.action): t for t in TRANSITIONS}
+assert len(_BY_KEY) == len(TRANSITIONS), "one transition per (state, action)"
+
+
+def find(state: str, action: str) -> Transition | None:
+    return _BY_KEY.get((state, action))
+
+
+def transitions_for_action(action: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.action == action]
+
+
+def transitions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == state]
+
+
+def acting_role(
+    transition: Transition, person: Person | None, form: RiskForm, held: set[Role] | None = None
+) -> Role | None:
+    """The role in which `person` may perform `transition` on `form`, or None."""
+    if person is None:
+        return None
+    held = form_roles(person, form) if held is None else held
+    if transition.not_by_filler and form.filler_id == person.pk:
+        return None
+    for role in transition.who(form):
+        if role in held:
+            return role
+    return None
+
+
+def failed_gates(transition: Transition, form: RiskForm) -> list[str]:
+    return [msg for check in transition.gates if (msg := check(form))]
+
+
+def unmet_requirements(transition: Transition, form: RiskForm) -> list[str]:
+    return [msg for check in transition.requires if (msg := check(form))]
