@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from risks.demo import load_demo_risks
 from units.demo import DEMO_PASSWORD, load_demo_org
+from workflow.demo import demo_chain_load
 
 
 class Command(BaseCommand):
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         result = load_demo_org()
         # risks: the 2026 round of GYRC with a few filled-in forms
         result.changed += load_demo_risks()
+        # workflow: move the round part-way along the chain (every state, an objection, filed forms)
+        chain = demo_chain_load()
+        result.changed += chain.transitions + chain.created
         self.stdout.write(
             "演示数据已就绪" + ("（本次有更新）。" if result.changed else "（无需更改）。")
         )
