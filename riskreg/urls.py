@@ -24,5 +24,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("reports/", include("reports.urls")),
     path("", include("units.urls")),
 ]

@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("我的工作台", reverse("home"))]
+    items = [("我的工作台", reverse("home")), ("报表", reverse("reports:index"))]
     if roles.may_manage_org(user):
         items.append(("组织机构与人员", reverse("admin:app_list", args=["units"])))
     elif roles.may_enter_admin(user):
