@@ -161,7 +161,7 @@ def write_table(
         cell.alignment = CENTER
         ws.column_dimensions[get_column_letter(i)].width = width
     r = 3
-    for r, values in enumerate(rows, 4):  # noqa: B007 — r is the last row written
+    for r, values in enumerate(rows, 4):
         for c, value in enumerate(values, 1):
             cell = safe_cell(ws, r, c, value)
             cell.border = BORDER

@@ -170,10 +170,7 @@ def toc_title(form: RiskForm) -> str:
 def build_sheet(form: RiskForm) -> FormSheet:
     """The printed 一览表 of a form in its unit's layout family. Expects the prefetches of
     reports.selectors.FORM_PREFETCH (no queries of its own beyond them)."""
-    if form.unit.form_layout == FormLayout.SEED001:
-        sheet = _seed001(form)
-    else:
-        sheet = _seed000(form)
+    sheet = _seed001(form) if form.unit.form_layout == FormLayout.SEED001 else _seed000(form)
     sheet.meta = _meta(form)
     sheet.draft = form.state != FormState.FILED
     sheet.anchor = f"form-{form.pk}"
@@ -196,7 +193,11 @@ def _seed000(form: RiskForm) -> FormSheet:
     title = f"{form.unit.name}廉政风险点及防控措施一览表"
     if heading in ("党政一把手", "其他班子成员", "领导班子"):
         rows = _seed000_leadership_rows(form, points)
-        bottom = [] if heading == "党政一把手" else [_sign(sigs, "党组书记签字", SignatureKind.PRINCIPAL)]
+        bottom = (
+            []
+            if heading == "党政一把手"
+            else [_sign(sigs, "党组书记签字", SignatureKind.PRINCIPAL)]
+        )
         return FormSheet(title, f"（{heading}）", [22, 78], rows, top, bottom)
     rows = _seed000_staff_rows(form, points)
     bottom = [
@@ -221,7 +222,9 @@ def _seed000_leadership_rows(form: RiskForm, points: list[RiskPoint]) -> list[li
     risk_lines = []
     measure_lines = []
     for p in points:
-        risk_lines.append(f"{p.description}（{p.get_category_display()}，{_level_text(form, p.effective_level)}）")
+        risk_lines.append(
+            f"{p.description}（{p.get_category_display()}，{_level_text(form, p.effective_level)}）"
+        )
         measure_lines.append("；".join(m.text for m in p.measures.all()))
     return [
         [Cell(title_label, kind="label"), Cell(title)],
@@ -270,7 +273,13 @@ def _seed000_staff_rows(form: RiskForm, points: list[RiskPoint]) -> list[list[Ce
     body = [
         [Cell(p.description, colspan=3), Cell(_measures_text(p), colspan=3), _level_cell(form, p)]
         for p in points
-    ] or [[Cell("", colspan=3, kind="blank"), Cell("", colspan=3, kind="blank"), Cell("", kind="blank")]]
+    ] or [
+        [
+            Cell("", colspan=3, kind="blank"),
+            Cell("", colspan=3, kind="blank"),
+            Cell("", kind="blank"),
+        ]
+    ]
     rows.append(
         [
             Cell(risk_label, kind="label", rowspan=len(body) + 1),
@@ -406,7 +415,6 @@ def _seed001(form: RiskForm) -> FormSheet:
     )
     rows.extend(body)
     return FormSheet(SEED001_TITLE, subtitle, columns, rows, [], bottom)
-
 
 
 # ---------------------------------------------------------------- the register (台账)

@@ -18,9 +18,9 @@ _STATIC = Path(__file__).resolve().parent / "static" / "reports"
 
 @functools.cache
 def print_css() -> str:
-    return (_STATIC / "sheet.css").read_text(encoding="utf-8") + (
-        _STATIC / "print.css"
-    ).read_text(encoding="utf-8")
+    return (_STATIC / "sheet.css").read_text(encoding="utf-8") + (_STATIC / "print.css").read_text(
+        encoding="utf-8"
+    )
 
 
 def missing_cjk_fonts() -> list[str]:

@@ -40,6 +40,23 @@ REGISTER_READER_ROLES = frozenset(
     {Role.MEMBER, Role.PRINCIPAL, Role.LEADER, Role.INTEGRITY_OFFICE, Role.INSPECTOR}
 )
 
+
+class _Operator:
+    """The command line (`manage.py export_report`): whoever runs it already holds the
+    database, so it reads unscoped. Views never pass it: they always pass request.user."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = _Operator()
+Reader = User | AnonymousUser | _Operator
+
+
+def _visible(user: Reader, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
+    return qs if user is OPERATOR else forms_visible_to(user, qs)
+
+
 def _subject_order(prefix: str = "") -> Case:
     """Leadership first, then the leaders' posts, the department form, the head, the staff."""
     return Case(
@@ -69,9 +86,9 @@ def form_queryset() -> QuerySet[RiskForm]:
     )
 
 
-def form_for_report(*, user: User | AnonymousUser, pk: int) -> RiskForm:
+def form_for_report(*, user: Reader, pk: int) -> RiskForm:
     """The form if the user may read it, else 404."""
-    return get_object_or_404(forms_visible_to(user, form_queryset()), pk=pk)
+    return get_object_or_404(_visible(user, form_queryset()), pk=pk)
 
 
 def may_read_register(user: User | AnonymousUser | None, unit: Unit) -> bool:
@@ -114,18 +131,13 @@ def default_round(unit: Unit) -> Round | None:
     return with_filed or Round.objects.filter(unit=unit).order_by("-year", "-id").first()
 
 
-def current_filed_forms(
-    *, user: User | AnonymousUser, unit: Unit, round: Round | None
-) -> QuerySet[RiskForm]:
+def current_filed_forms(*, user: Reader, unit: Unit, round: Round | None) -> QuerySet[RiskForm]:
     """The unit's filed forms of a round that the user may read, newest filed version only
     (a re-rated form's older filed version stays readable on its own, not in the register)."""
     newer_filed = RiskForm.objects.filter(previous_version=OuterRef("pk"), state=FormState.FILED)
     qs = RiskForm.objects.filter(unit=unit, state=FormState.FILED).exclude(Exists(newer_filed))
-    if round is not None:
-        qs = qs.filter(round=round)
-    else:
-        qs = qs.none()
-    return forms_visible_to(user, qs)
+    qs = qs.filter(round=round) if round is not None else qs.none()
+    return _visible(user, qs)
 
 
 @dataclass(frozen=True)
@@ -164,7 +176,7 @@ TIER_FILTER_LABELS = {
 
 def register_points(
     *,
-    user: User | AnonymousUser,
+    user: Reader,
     unit: Unit,
     round: Round | None,
     filters: RegisterFilters,
@@ -187,8 +199,10 @@ def register_points(
     if filters.level:
         qs = qs.filter(level=filters.level)
     if filters.key_post is not None:
-        qs = qs.filter(form__post__is_key=True) if filters.key_post else qs.exclude(
-            form__post__is_key=True
+        qs = (
+            qs.filter(form__post__is_key=True)
+            if filters.key_post
+            else qs.exclude(form__post__is_key=True)
         )
     return (
         qs.select_related(
@@ -207,9 +221,7 @@ def register_points(
     )
 
 
-def volume_forms(
-    *, user: User | AnonymousUser, unit: Unit, round: Round | None
-) -> list[RiskForm]:
+def volume_forms(*, user: Reader, unit: Unit, round: Round | None) -> list[RiskForm]:
     """The forms of the bound volume (资料汇编), in department order, fully loaded."""
     ids = current_filed_forms(user=user, unit=unit, round=round).values("pk")
     return list(

@@ -31,9 +31,11 @@ def _clean(name: str) -> str:
 
 def form_filename(form: RiskForm, fmt: str) -> str:
     draft = "" if form.state == FormState.FILED else "-草稿"
-    return _clean(
-        f"{form.unit.name}-{layouts.toc_title(form)}-一览表-第{form.version}版{draft}.{fmt}"
-    ).replace(" ", "").replace("　", "")
+    return (
+        _clean(f"{form.unit.name}-{layouts.toc_title(form)}-一览表-第{form.version}版{draft}.{fmt}")
+        .replace(" ", "")
+        .replace("　", "")
+    )
 
 
 def form_print_html(form: RiskForm) -> str:
@@ -135,9 +137,8 @@ def render_volume(
     progress: Progress | None = None,
 ) -> bytes:
     """The bound volume (资料汇编): cover, contents, the forms in department order."""
-    from weasyprint import HTML
-
     from django.conf import settings
+    from weasyprint import HTML
 
     report = progress or (lambda pct, msg: None)
     report(20, "正在排版")
@@ -206,6 +207,8 @@ def report_job_run(*, job_id: str) -> None:
     except Exception as exc:  # the user sees the failure; the log keeps the traceback
         logger.exception("report job %s failed", job_id)
         job.state = JobState.FAILED
-        job.message = str(exc)[:200] if isinstance(exc, PermissionError) else "生成失败，请联系管理员。"
+        job.message = (
+            str(exc)[:200] if isinstance(exc, PermissionError) else "生成失败，请联系管理员。"
+        )
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "filename", "state", "progress", "message", "finished_at"])

@@ -48,7 +48,11 @@ def form_html(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/form.html",
-        {"form": form, "sheet": layouts.build_sheet(form), "is_filed": form.state == FormState.FILED},
+        {
+            "form": form,
+            "sheet": layouts.build_sheet(form),
+            "is_filed": form.state == FormState.FILED,
+        },
     )
 
 
@@ -87,7 +91,7 @@ def _register_query(request: HttpRequest, code: str):
 @login_required
 def register(request: HttpRequest, code: str) -> HttpResponse:
     """台账 / 廉政风险信息档案库: the unit's filed risk points, filtered."""
-    unit, filter_form, round, filters, points = _register_query(request, code)
+    unit, filter_form, round, _filters, points = _register_query(request, code)
     page = Paginator(points, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
     start = (page.number - 1) * REGISTER_PAGE_SIZE
     rows = [layouts.register_row(start + i, p) for i, p in enumerate(page.object_list, 1)]
@@ -111,7 +115,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def register_xlsx(request: HttpRequest, code: str) -> HttpResponse:
-    unit, filter_form, round, filters, points = _register_query(request, code)
+    unit, _filter_form, round, filters, points = _register_query(request, code)
     departments = dict(unit.departments.values_list("pk", "name"))
     data = services.register_workbook(
         unit=unit,
@@ -148,7 +152,9 @@ def volume_request(request: HttpRequest, code: str) -> HttpResponse:
 
 def _own_job(request: HttpRequest, pk) -> ReportJob:
     """A job is seen by its requester only, and only while they may still read the unit."""
-    job = get_object_or_404(ReportJob.objects.select_related("unit"), pk=pk, requested_by=request.user)
+    job = get_object_or_404(
+        ReportJob.objects.select_related("unit"), pk=pk, requested_by=request.user
+    )
     if not selectors.may_read_register(request.user, job.unit):
         raise Http404
     return job
@@ -157,7 +163,9 @@ def _own_job(request: HttpRequest, pk) -> ReportJob:
 @login_required
 def job(request: HttpRequest, pk) -> HttpResponse:
     job = _own_job(request, pk)
-    template = "reports/_job_status.html" if request.headers.get("HX-Request") else "reports/job.html"
+    template = (
+        "reports/_job_status.html" if request.headers.get("HX-Request") else "reports/job.html"
+    )
     return render(request, template, {"job": job, "done": job.state == JobState.DONE})
 
 

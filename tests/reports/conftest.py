@@ -33,7 +33,9 @@ def immediate_tasks(settings):
 
 def sign(form: RiskForm, kind: str, person: Person, day: dt.date) -> Signature:
     at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
-    return Signature.objects.create(form=form, kind=kind, person=person, name=person.name, signed_at=at)
+    return Signature.objects.create(
+        form=form, kind=kind, person=person, name=person.name, signed_at=at
+    )
 
 
 def set_state(form: RiskForm, state: str) -> RiskForm:
@@ -117,7 +119,9 @@ def reg(demo) -> Register:
     )
     set_state(principal, FormState.FILED)
 
-    leader = make_form(round=rnd, post=Post.objects.get(unit=gyrc, name="秘书长"), filler=p["leader"])
+    leader = make_form(
+        round=rnd, post=Post.objects.get(unit=gyrc, name="秘书长"), filler=p["leader"]
+    )
     make_point(form=leader, category="duty", description="分管部室经费审批把关不严", level=2)
     set_state(leader, FormState.FILED)
 
@@ -144,7 +148,9 @@ def reg(demo) -> Register:
     set_state(leadership, FormState.FILED)
 
     draft = make_form(round=rnd, post=p["cashier"].post, filler=p["cashier"])
-    make_point(form=draft, category="duty", description="坐支现金、公款私存", level=1, likelihood=3, harm=3)
+    make_point(
+        form=draft, category="duty", description="坐支现金、公款私存", level=1, likelihood=3, harm=3
+    )
 
     return Register(
         unit=gyrc,
