@@ -53,7 +53,7 @@ OPERATOR = _Operator()
 Reader = User | AnonymousUser | _Operator
 
 
-def _visible(user: Reader, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
+def scoped_forms(user: Reader, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
     return qs if user is OPERATOR else forms_visible_to(user, qs)
 
 
@@ -88,7 +88,7 @@ def form_queryset() -> QuerySet[RiskForm]:
 
 def form_for_report(*, user: Reader, pk: int) -> RiskForm:
     """The form if the user may read it, else 404."""
-    return get_object_or_404(_visible(user, form_queryset()), pk=pk)
+    return get_object_or_404(scoped_forms(user, form_queryset()), pk=pk)
 
 
 def may_read_register(user: User | AnonymousUser | None, unit: Unit) -> bool:
@@ -101,6 +101,24 @@ def register_unit(*, user: User | AnonymousUser, code: str) -> Unit:
     unit = Unit.objects.filter(code=code).first()
     if unit is None or not may_read_register(user, unit):
         raise Http404("没有找到该单位的台账。")
+    return unit
+
+
+# Roles over a unit that open its quarterly summary (discipline inspection and its office).
+SUMMARY_READER_ROLES = frozenset({Role.INSPECTOR, Role.INTEGRITY_OFFICE, Role.PRINCIPAL})
+
+
+def may_read_summary(user: User | AnonymousUser | None, unit: Unit) -> bool:
+    person = roles.person_for(user)
+    return bool(roles.roles_over_unit(person, unit) & SUMMARY_READER_ROLES)
+
+
+def summary_unit(*, user: User | AnonymousUser, code: str) -> Unit:
+    """The unit of a quarterly summary, or 404. The figures themselves still count only the
+    forms the user may read (forms_visible_to)."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not may_read_summary(user, unit):
+        raise Http404("没有找到该单位的汇总。")
     return unit
 
 
@@ -137,7 +155,7 @@ def current_filed_forms(*, user: Reader, unit: Unit, round: Round | None) -> Que
     newer_filed = RiskForm.objects.filter(previous_version=OuterRef("pk"), state=FormState.FILED)
     qs = RiskForm.objects.filter(unit=unit, state=FormState.FILED).exclude(Exists(newer_filed))
     qs = qs.filter(round=round) if round is not None else qs.none()
-    return _visible(user, qs)
+    return scoped_forms(user, qs)
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,16 @@ def _job_progress(job: ReportJob) -> Progress:
     return report
 
 
+def may_read_job(user, job: ReportJob) -> bool:
+    """Whether the user may still read what the job reports on (checked again at run time and
+    at download: a role lost since the request means no file)."""
+    from reports import selectors
+
+    if job.kind == JobKind.QUARTERLY:
+        return selectors.may_read_summary(user, job.unit)
+    return selectors.may_read_register(user, job.unit)
+
+
 def report_job_run(*, job_id: str) -> None:
     """Build a job's file. Access is checked again as the requester, at run time: a role lost
     since the request means no file."""
@@ -190,8 +200,8 @@ def report_job_run(*, job_id: str) -> None:
     report = _job_progress(job)
     try:
         user = job.requested_by
-        if not selectors.may_read_register(user, job.unit):
-            raise PermissionError("无权查看该单位的台账。")
+        if not may_read_job(user, job):
+            raise PermissionError("无权查看该单位的报表。")
         if job.kind == JobKind.VOLUME:
             round = Round.objects.filter(unit=job.unit, pk=job.params.get("round")).first()
             forms = selectors.volume_forms(user=user, unit=job.unit, round=round)

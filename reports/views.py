@@ -3,15 +3,16 @@ bytes from reports.services."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from reports import layouts, selectors, services
+from reports import layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
 from workflow.enums import FormState
@@ -39,7 +40,9 @@ def _file_response(fieldfile, *, fmt: str, filename: str, fallback: str) -> File
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """报表: the registers the user may open."""
-    return render(request, "reports/index.html", {"units": selectors.register_units(request.user)})
+    units = selectors.register_units(request.user)
+    summary_units = [u for u in units if selectors.may_read_summary(request.user, u)]
+    return render(request, "reports/index.html", {"units": units, "summary_units": summary_units})
 
 
 @login_required
@@ -177,3 +180,70 @@ def job_download(request: HttpRequest, pk) -> HttpResponse:
     return _file_response(
         job.file, fmt=job.format, filename=job.filename, fallback=f"report-{job.pk}.{job.format}"
     )
+
+
+def _quarter_params(request: HttpRequest) -> tuple[int, int, bool]:
+    """Year and quarter from the query; bad or missing values fall back to the current quarter."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))
+    except ValueError:
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    if not (2000 <= year <= 2100 and 1 <= quarter <= 4):
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    return year, quarter, request.GET.get("subunits") == "1"
+
+
+@login_required
+def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
+    """季度汇总 for discipline inspection."""
+    unit = selectors.summary_unit(user=request.user, code=code)
+    year, quarter, subunits = _quarter_params(request)
+    summary = quarterly.build_summary(
+        unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
+    )
+    query = urlencode({"year": year, "quarter": quarter, **({"subunits": 1} if subunits else {})})
+    return render(
+        request,
+        "reports/quarterly.html",
+        {
+            **quarterly.template_context(summary),
+            "unit": unit,
+            "quarters": (1, 2, 3, 4),
+            "query": query,
+        },
+    )
+
+
+@login_required
+def quarterly_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if fmt not in (ReportFormat.XLSX, ReportFormat.JSON, ReportFormat.PDF):
+        raise Http404
+    unit = selectors.summary_unit(user=request.user, code=code)
+    year, quarter, subunits = _quarter_params(request)
+    summary = quarterly.build_summary(
+        unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
+    )
+    return _bytes_response(
+        quarterly.render(summary, fmt=fmt),
+        fmt=fmt,
+        filename=quarterly.filename(summary, fmt),
+        fallback=f"quarterly-{unit.code}-{year}Q{quarter}.{fmt}",
+    )
+
+
+@login_required
+@require_POST
+def quarterly_job(request: HttpRequest, code: str) -> HttpResponse:
+    """The summary's PDF (possibly over many sub-units) by the background worker."""
+    unit = selectors.summary_unit(user=request.user, code=code)
+    year, quarter, subunits = _quarter_params(request)
+    job = services.report_job_create(
+        user=request.user,
+        kind=JobKind.QUARTERLY,
+        unit=unit,
+        fmt=ReportFormat.PDF,
+        params={"year": year, "quarter": quarter, "with_subunits": subunits},
+    )
+    return redirect("reports:job", pk=job.pk)
