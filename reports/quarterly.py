@@ -28,7 +28,7 @@ from reports.pdf import html_to_pdf, render_print_html
 from reports.selectors import OPERATOR, Reader, scoped_forms
 from risks.enums import RiskCategory, RiskLevel
 from risks.models import RiskForm, RiskPoint
-from units.models import Unit
+from units.models import Department, Unit
 from workflow.enums import FormState
 
 SCHEMA = "riskreg.quarterly/1"
@@ -159,45 +159,62 @@ def build_summary(
     points = RiskPoint.objects.filter(form__in=form_ids).annotate(
         level=Coalesce("final_level", "proposed_level")
     )
-    # 2. level × category (one query)
-    for row in points.values("level", "category").annotate(n=Count("id")).order_by():
-        s.level_category[(row["level"] or UNRATED, row["category"])] = row["n"]
-
-    # 3. by department and level (one query)
-    by_dept: dict[tuple[str, str], dict] = {}
+    # 2 + 3. level × category and department × level from one aggregation over the points
+    # (grouped on ids only: names come from the small unit and department tables).
+    unit_by_id = {u.pk: u for u in units}
+    departments = {
+        d["pk"]: d for d in Department.objects.filter(unit__in=units).values("pk", "name", "order")
+    }
+    by_dept: dict[tuple[int, int | None], dict] = {}
     for row in (
-        points.values("form__unit__path", "form__unit__name", "form__department__name", "level")
+        points.values("form__unit_id", "form__department_id", "level", "category")
         .annotate(n=Count("id"))
-        .order_by("form__unit__path", "form__department__order", "form__department__name")
+        .order_by()
     ):
-        key = (row["form__unit__path"], dept_name(row["form__department__name"]))
+        level = row["level"] or UNRATED
+        key = (level, row["category"])
+        s.level_category[key] = s.level_category.get(key, 0) + row["n"]
+        dept_id = row["form__department_id"]
         entry = by_dept.setdefault(
-            key,
+            (row["form__unit_id"], dept_id),
             {
-                "unit": row["form__unit__name"],
-                "department": dept_name(row["form__department__name"]),
-                "levels": {level: 0 for level in s.levels},
+                "unit": unit_by_id[row["form__unit_id"]].name,
+                "department": dept_name(departments[dept_id]["name"] if dept_id else None),
+                "levels": {lv: 0 for lv in s.levels},
+                "_order": (
+                    unit_by_id[row["form__unit_id"]].path,
+                    -1 if dept_id is None else departments[dept_id]["order"],
+                    dept_id or 0,
+                ),
             },
         )
-        entry["levels"][row["level"] or UNRATED] += row["n"]
-    s.by_department = list(by_dept.values())
+        entry["levels"][level] += row["n"]
+    s.by_department = sorted(by_dept.values(), key=lambda e: e.pop("_order"))
     for entry in s.by_department:
         entry["total"] = sum(entry["levels"].values())
 
-    # 4. key posts with level-1 points (one query)
-    for p in (
+    # 4. key posts with level-1 points (one query; plain values, no model instances)
+    labels = dict(RiskCategory.choices)
+    for row in (
         points.filter(level=RiskLevel.ONE, form__post__is_key=True)
-        .select_related("form__unit", "form__post", "form__department", "form__filler")
         .order_by("form__unit__path", "form__department__order", "form__post__order", "order")
+        .values_list(
+            "form__unit__name",
+            "form__department__name",
+            "form__post__name",
+            "form__filler__name",
+            "category",
+            "description",
+        )
     ):
         s.key_level1.append(
             {
-                "unit": p.form.unit.name,
-                "department": dept_name(p.form.department.name if p.form.department_id else None),
-                "post": p.form.post.name,
-                "person": p.form.filler.name if p.form.filler_id else "",
-                "category": p.get_category_display(),
-                "description": p.description,
+                "unit": row[0],
+                "department": dept_name(row[1]),
+                "post": row[2],
+                "person": row[3] or "",
+                "category": labels[row[4]],
+                "description": row[5],
             }
         )
 
