@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -136,7 +136,7 @@ def build_summary(
         RiskForm.objects.filter(pk__in=form_ids)
         .values("unit__path", "unit__name", "department__order", "department__name", "state")
         .annotate(n=Count("id"))
-        .order_by("unit__path", "department__order", "department__name")
+        .order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
     ):
         key = (row["unit__path"], dept_name(row["department__name"]))
         entry = progress.setdefault(
@@ -197,7 +197,12 @@ def build_summary(
     labels = dict(RiskCategory.choices)
     for row in (
         points.filter(level=RiskLevel.ONE, form__post__is_key=True)
-        .order_by("form__unit__path", "form__department__order", "form__post__order", "order")
+        .order_by(
+            "form__unit__path",
+            F("form__department__order").asc(nulls_first=True),
+            "form__post__order",
+            "order",
+        )
         .values_list(
             "form__unit__name",
             "form__department__name",
@@ -253,7 +258,7 @@ def build_summary(
         RiskForm.objects.filter(pk__in=form_ids)
         .filter(overdue_q)
         .select_related("unit", "round", "post", "department", "filler")
-        .order_by("unit__path", "department__order", "post__order", "id")
+        .order_by("unit__path", F("department__order").asc(nulls_first=True), "post__order", "id")
     ):
         deadline = getattr(f.round, DEADLINE_BY_STATE[f.state])
         s.overdue.append(
