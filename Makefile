@@ -28,8 +28,12 @@ migrate: install
 demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo
 
+# The background worker (long reports, django-tasks) runs beside the web server and stops with it.
 run: demo
+	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
 
 test: install
 	$(BIN)/python -m pytest

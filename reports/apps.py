@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "报表"
+
+    def ready(self) -> None:
+        from reports import checks  # noqa: F401 — registers the CJK font check

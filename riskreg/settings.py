@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "workflow",
     "reports",
     "audit",
+    # Background jobs for long reports (reports/tasks.py); `manage.py db_worker` runs them.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +78,14 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "riskreg.wsgi.application"
+
+# django-tasks: jobs are rows in the database, run by `python manage.py db_worker` (README).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 DATABASES = {
     "default": dj_database_url.parse(

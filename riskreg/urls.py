@@ -27,5 +27,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("units.urls")),
 ]

@@ -5,11 +5,15 @@
 set -euo pipefail
 
 missing=()
-# Capture the listings first: `cmd | grep -q` under pipefail fails when grep exits early.
-libs="$(ldconfig -p 2>/dev/null || true)"
-fonts="$(fc-list 2>/dev/null || true)"
-[[ "$libs" == *libpango-1.0.so* ]] || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-[[ "$fonts" == *"Noto Sans CJK"* ]] || missing+=(fonts-noto-cjk)
+# Read the lists into variables first: `cmd | grep -q` under pipefail fails when grep stops
+# reading early (SIGPIPE), which made this script reinstall packages that were present.
+libs=$(ldconfig -p 2>/dev/null || true)
+fonts=$(fc-list 2>/dev/null || true)
+grep -q 'libpango-1.0.so' <<<"$libs" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+# PDFs use Noto Serif CJK SC (body) and Noto Sans CJK SC (headings); both come in fonts-noto-cjk.
+if ! grep -qi 'Noto Sans CJK' <<<"$fonts" || ! grep -qi 'Noto Serif CJK' <<<"$fonts"; then
+  missing+=(fonts-noto-cjk)
+fi
 command -v fc-list >/dev/null || missing+=(fontconfig)
 
 if [ ${#missing[@]} -eq 0 ]; then

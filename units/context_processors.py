@@ -11,7 +11,7 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("我的工作台", reverse("home"))]
+    items = [("我的工作台", reverse("home")), ("报表", reverse("reports:index"))]
     # risks: filling, reading and running the screening rounds
     if roles.person_for(user) is not None:
         items.append(("我的一览表", reverse("risks:my_forms")))

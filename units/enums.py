@@ -57,3 +57,10 @@ LEVEL_LABELS: dict[str, dict[int, str]] = {
     LevelLabelStyle.HIGH_MID_LOW: {1: "高", 2: "中", 3: "低"},
     LevelLabelStyle.LETTERS: {1: "A", 2: "B", 3: "C"},
 }
+
+
+class FormLayout(models.TextChoices):
+    """Which seed's family of 一览表 a unit prints (reports app)."""
+
+    SEED000 = "seed000", "党政一把手 / 其他班子成员 / 部室负责人、工作人员（附件2式）"
+    SEED001 = "seed001", "岗位 / 部室 / 单位 辨认防控一览表（含风险类别、审核意见）"

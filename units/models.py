@@ -11,7 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from units.enums import GrantedRole, LevelLabelStyle, PostTier
+from units.enums import FormLayout, GrantedRole, LevelLabelStyle, PostTier
 
 phone_validator = RegexValidator(
     r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$",
@@ -43,6 +43,10 @@ class Unit(models.Model):
         max_length=10,
         choices=LevelLabelStyle.choices,
         default=LevelLabelStyle.NUMERIC,
+    )
+    # Reports: which seed's 一览表 family the unit prints (reports/layouts.py).
+    form_layout = models.CharField(
+        "一览表样式", max_length=10, choices=FormLayout.choices, default=FormLayout.SEED000
     )
     order = models.PositiveIntegerField("排序", default=0)
 

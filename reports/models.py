@@ -1,0 +1,110 @@
+"""Files the reports app keeps.
+
+ReportFile: the PDF or workbook of a filed form. A filed form never changes, so its files are
+produced once and then served from storage (MEDIA_ROOT) — keyed by form, format and version.
+
+ReportJob: a long report (the bound volume, a large summary) built by the background worker;
+the requester follows its progress and downloads the file when it is ready.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from risks.models import RiskForm
+from units.models import Unit
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel"
+    JSON = "json", "JSON"
+
+
+CONTENT_TYPES = {
+    ReportFormat.PDF: "application/pdf",
+    ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ReportFormat.JSON: "application/json",
+}
+
+
+def _form_file_path(instance: "ReportFile", filename: str) -> str:
+    return f"reports/forms/{instance.form_id}/v{instance.version}/{instance.format}/{filename}"
+
+
+class ReportFile(models.Model):
+    form = models.ForeignKey(
+        RiskForm, verbose_name="一览表", on_delete=models.CASCADE, related_name="report_files"
+    )
+    format = models.CharField("格式", max_length=10, choices=ReportFormat.choices)
+    version = models.PositiveIntegerField("版本")
+    file = models.FileField("文件", upload_to=_form_file_path, max_length=255)
+    size = models.PositiveIntegerField("字节数", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "一览表存档文件"
+        verbose_name_plural = "一览表存档文件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "format", "version"], name="one_report_file_per_form_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} v{self.version} {self.format}"
+
+
+class JobKind(models.TextChoices):
+    VOLUME = "volume", "资料汇编（PDF）"
+    QUARTERLY = "quarterly", "季度汇总"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "生成中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+def _job_file_path(instance: "ReportJob", filename: str) -> str:
+    return f"reports/jobs/{instance.pk}/{filename}"
+
+
+class ReportJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("报表", max_length=20, choices=JobKind.choices)
+    format = models.CharField("格式", max_length=10, choices=ReportFormat.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="report_jobs"
+    )
+    params = models.JSONField("参数", default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        on_delete=models.CASCADE,
+        related_name="report_jobs",
+    )
+    state = models.CharField(
+        "状态", max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    message = models.CharField("说明", max_length=200, blank=True)
+    file = models.FileField("文件", upload_to=_job_file_path, max_length=255, blank=True)
+    filename = models.CharField("下载文件名", max_length=200, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "报表生成任务"
+        verbose_name_plural = "报表生成任务"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.unit} · {self.get_state_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)

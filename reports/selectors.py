@@ -1,0 +1,256 @@
+"""Reads of the reports app, always scoped to a user through risks.permissions.
+
+A form report is found in `forms_visible_to(user)` or not at all (404). The unit register lists
+the risk points of the forms the user may read among the unit's current filed forms; who may
+open a unit's register at all is decided by `may_read_register` from the same org-chart roles
+(members read their unit's published register; 廉防办 and 纪检 read the units granted to them).
+Every function here issues a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from risks.enums import SubjectKind
+from risks.models import Measure, RiskForm, RiskPoint, Round
+from risks.permissions import forms_visible_to
+from units import roles
+from units.enums import PostTier, Role
+from units.models import Unit
+from workflow.enums import FormState
+
+# Roles over a unit that open its register; which rows show is still forms_visible_to's answer.
+REGISTER_READER_ROLES = frozenset(
+    {Role.MEMBER, Role.PRINCIPAL, Role.LEADER, Role.INTEGRITY_OFFICE, Role.INSPECTOR}
+)
+
+
+class _Operator:
+    """The command line (`manage.py export_report`): whoever runs it already holds the
+    database, so it reads unscoped. Views never pass it: they always pass request.user."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = _Operator()
+Reader = User | AnonymousUser | _Operator
+
+
+def scoped_forms(user: Reader, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
+    return qs if user is OPERATOR else forms_visible_to(user, qs)
+
+
+def _subject_order(prefix: str = "") -> Case:
+    """Leadership first, then the leaders' posts, the department form, the head, the staff."""
+    return Case(
+        When(**{f"{prefix}subject_kind": SubjectKind.LEADERSHIP}, then=Value(0)),
+        When(**{f"{prefix}post__tier": PostTier.PRINCIPAL}, then=Value(1)),
+        When(**{f"{prefix}post__tier": PostTier.LEADER}, then=Value(2)),
+        When(**{f"{prefix}subject_kind": SubjectKind.DEPARTMENT}, then=Value(3)),
+        When(**{f"{prefix}post__tier": PostTier.MIDDLE}, then=Value(4)),
+        default=Value(5),
+        output_field=IntegerField(),
+    )
+
+
+def form_queryset() -> QuerySet[RiskForm]:
+    """Forms with everything a printed 一览表 shows, in a fixed number of queries."""
+    return RiskForm.objects.select_related(
+        "unit", "round", "post", "department__head", "department__supervisor", "filler"
+    ).prefetch_related(
+        Prefetch(
+            "points",
+            queryset=RiskPoint.objects.order_by("order", "id").prefetch_related(
+                Prefetch("measures", queryset=Measure.objects.order_by("order", "id"))
+            ),
+        ),
+        "signatures",
+        "department__power_items",
+    )
+
+
+def form_for_report(*, user: Reader, pk: int) -> RiskForm:
+    """The form if the user may read it, else 404."""
+    return get_object_or_404(scoped_forms(user, form_queryset()), pk=pk)
+
+
+def may_read_register(user: User | AnonymousUser | None, unit: Unit) -> bool:
+    person = roles.person_for(user)
+    return bool(roles.roles_over_unit(person, unit) & REGISTER_READER_ROLES)
+
+
+def register_unit(*, user: User | AnonymousUser, code: str) -> Unit:
+    """The unit whose register the user asked for, or 404 (unknown or not theirs alike)."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not may_read_register(user, unit):
+        raise Http404("没有找到该单位的台账。")
+    return unit
+
+
+# Roles over a unit that open its quarterly summary (discipline inspection and its office).
+SUMMARY_READER_ROLES = frozenset({Role.INSPECTOR, Role.INTEGRITY_OFFICE, Role.PRINCIPAL})
+
+
+def may_read_summary(user: User | AnonymousUser | None, unit: Unit) -> bool:
+    person = roles.person_for(user)
+    return bool(roles.roles_over_unit(person, unit) & SUMMARY_READER_ROLES)
+
+
+def summary_unit(*, user: User | AnonymousUser, code: str) -> Unit:
+    """The unit of a quarterly summary, or 404. The figures themselves still count only the
+    forms the user may read (forms_visible_to)."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not may_read_summary(user, unit):
+        raise Http404("没有找到该单位的汇总。")
+    return unit
+
+
+def register_units(user: User | AnonymousUser) -> list[Unit]:
+    """Units whose register the user may open: their own unit, and units granted to them as
+    廉防办 or 纪检 (sub-units included where the grant says so)."""
+    person = roles.person_for(user)
+    if person is None:
+        return []
+    units = {person.unit_id: person.unit}
+    for role in (Role.INTEGRITY_OFFICE, Role.INSPECTOR):
+        for unit in roles.granted_units(user, role):
+            units.setdefault(unit.pk, unit)
+    return sorted(units.values(), key=lambda u: (u.path, u.order, u.pk))
+
+
+def unit_rounds(unit: Unit) -> list[Round]:
+    return list(Round.objects.filter(unit=unit).order_by("-year", "-id"))
+
+
+def default_round(unit: Unit) -> Round | None:
+    """The latest round with filed forms, else the latest round."""
+    with_filed = (
+        Round.objects.filter(unit=unit, forms__state=FormState.FILED)
+        .order_by("-year", "-id")
+        .first()
+    )
+    return with_filed or Round.objects.filter(unit=unit).order_by("-year", "-id").first()
+
+
+def current_filed_forms(*, user: Reader, unit: Unit, round: Round | None) -> QuerySet[RiskForm]:
+    """The unit's filed forms of a round that the user may read, newest filed version only
+    (a re-rated form's older filed version stays readable on its own, not in the register)."""
+    newer_filed = RiskForm.objects.filter(previous_version=OuterRef("pk"), state=FormState.FILED)
+    qs = RiskForm.objects.filter(unit=unit, state=FormState.FILED).exclude(Exists(newer_filed))
+    qs = qs.filter(round=round) if round is not None else qs.none()
+    return scoped_forms(user, qs)
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    """The register's filters; None means "all"."""
+
+    department_id: int | None = None
+    tier: str | None = None  # a PostTier value, or "department" / "leadership" for those forms
+    category: str | None = None
+    level: int | None = None
+    key_post: bool | None = None
+
+    def describe(self, *, unit: Unit, departments: dict[int, str]) -> str:
+        from risks.enums import RiskCategory
+
+        parts = []
+        if self.department_id:
+            parts.append(f"部室：{departments.get(self.department_id, '')}")
+        if self.tier:
+            parts.append(f"层级：{TIER_FILTER_LABELS.get(self.tier, self.tier)}")
+        if self.category:
+            parts.append(f"风险类别：{RiskCategory(self.category).label}")
+        if self.level:
+            parts.append(f"风险等级：{unit.level_label(self.level)}")
+        if self.key_post is not None:
+            parts.append("重点岗位" if self.key_post else "非重点岗位")
+        return "；".join(parts) or "全部"
+
+
+TIER_FILTER_LABELS = {
+    **{t.value: t.label for t in PostTier},
+    SubjectKind.DEPARTMENT.value: "部室（集体）",
+    SubjectKind.LEADERSHIP.value: "领导班子（集体）",
+}
+
+
+def register_points(
+    *,
+    user: Reader,
+    unit: Unit,
+    round: Round | None,
+    filters: RegisterFilters,
+) -> QuerySet[RiskPoint]:
+    """The register's rows: risk points of the current filed forms, filtered, in department
+    order, with their form, post, department, filler and measures loaded in advance."""
+    forms = current_filed_forms(user=user, unit=unit, round=round)
+    qs = RiskPoint.objects.filter(form__in=forms.values("pk")).annotate(
+        level=Coalesce("final_level", "proposed_level"),
+        subject_order=_subject_order("form__"),
+    )
+    if filters.department_id:
+        qs = qs.filter(form__department_id=filters.department_id)
+    if filters.tier in (SubjectKind.DEPARTMENT, SubjectKind.LEADERSHIP):
+        qs = qs.filter(form__subject_kind=filters.tier)
+    elif filters.tier:
+        qs = qs.filter(form__subject_kind=SubjectKind.POST, form__post__tier=filters.tier)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.key_post is not None:
+        qs = (
+            qs.filter(form__post__is_key=True)
+            if filters.key_post
+            else qs.exclude(form__post__is_key=True)
+        )
+    return (
+        qs.select_related(
+            "form__unit", "form__post", "form__department", "form__filler", "form__round"
+        )
+        .prefetch_related(Prefetch("measures", queryset=Measure.objects.order_by("order", "id")))
+        .order_by(
+            F("form__department__order").asc(nulls_first=True),
+            "form__department_id",
+            "subject_order",
+            "form__post__order",
+            "form__id",
+            "order",
+            "id",
+        )
+    )
+
+
+def volume_forms(*, user: Reader, unit: Unit, round: Round | None) -> list[RiskForm]:
+    """The forms of the bound volume (资料汇编), in department order, fully loaded."""
+    ids = current_filed_forms(user=user, unit=unit, round=round).values("pk")
+    return list(
+        form_queryset()
+        .filter(pk__in=ids)
+        .annotate(subject_order=_subject_order())
+        .order_by(
+            F("department__order").asc(nulls_first=True),
+            "department_id",
+            "subject_order",
+            "post__order",
+            "id",
+        )
+    )

@@ -1,0 +1,224 @@
+"""Writes of the reports app: rendering reports into bytes, keeping the files of filed forms,
+and running the background jobs. Callers have already checked access (reports.selectors)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reports import excel, layouts
+from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
+from reports.pdf import html_to_pdf, render_print_html
+from risks.models import RiskForm, RiskPoint, Round
+from units.models import Unit
+from workflow.enums import FormState
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+
+def _clean(name: str) -> str:
+    return "".join("-" if ch in '/\\:*?"<>|' else ch for ch in name).strip()
+
+
+def form_filename(form: RiskForm, fmt: str) -> str:
+    draft = "" if form.state == FormState.FILED else "-草稿"
+    return (
+        _clean(f"{form.unit.name}-{layouts.toc_title(form)}-一览表-第{form.version}版{draft}.{fmt}")
+        .replace(" ", "")
+        .replace("　", "")
+    )
+
+
+def form_print_html(form: RiskForm) -> str:
+    sheet = layouts.build_sheet(form)
+    return render_print_html(
+        "reports/print/form.html", {"sheet": sheet, "doc_title": sheet.title + sheet.subtitle}
+    )
+
+
+def render_form(*, form: RiskForm, fmt: str) -> bytes:
+    """The 一览表 of a form as PDF or Excel bytes (form from reports.selectors.form_queryset)."""
+    if fmt == ReportFormat.PDF:
+        return html_to_pdf(form_print_html(form))
+    if fmt == ReportFormat.XLSX:
+        return excel.form_workbook(layouts.build_sheet(form))
+    raise ValueError(f"一览表不支持格式 {fmt}")
+
+
+def form_report_file(*, form: RiskForm, fmt: str) -> ReportFile:
+    """The stored file of a filed form: produced on first request, then reused as is."""
+    if form.state != FormState.FILED:
+        raise ValueError("只有已备案的一览表才存档。")
+    existing = ReportFile.objects.filter(form=form, format=fmt, version=form.version).first()
+    if existing is not None and existing.file and existing.file.storage.exists(existing.file.name):
+        return existing
+    data = render_form(form=form, fmt=fmt)
+    digest = hashlib.sha256(data).hexdigest()
+    if existing is not None:  # the row survived but its file was lost: produce it again
+        existing.file.save(form_filename(form, fmt), ContentFile(data), save=False)
+        existing.size, existing.sha256 = len(data), digest
+        existing.save()
+        return existing
+    record = ReportFile(form=form, format=fmt, version=form.version, size=len(data), sha256=digest)
+    record.file.save(form_filename(form, fmt), ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            record.full_clean()
+            record.save()
+    except IntegrityError:
+        # Another request stored it first: keep theirs, drop ours.
+        record.file.delete(save=False)
+        return ReportFile.objects.get(form=form, format=fmt, version=form.version)
+    return record
+
+
+# ---------------------------------------------------------------- the register
+
+
+def register_workbook(
+    *, unit: Unit, round: Round | None, points: Sequence[RiskPoint], filter_text: str
+) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "廉政风险信息档案库"
+    round_text = round.title if round else "无排查轮次"
+    excel.write_table(
+        ws,
+        title=f"{unit.name}廉政风险信息档案库（台账）",
+        subtitle=f"{round_text}　筛选：{filter_text}　导出时间：{_now_text()}",
+        headers=layouts.REGISTER_HEADERS,
+        widths=layouts.REGISTER_WIDTHS,
+        rows=(layouts.register_row(i, p) for i, p in enumerate(points, 1)),
+    )
+    return excel.workbook_bytes(wb)
+
+
+def register_filename(unit: Unit, fmt: str) -> str:
+    return _clean(f"{unit.name}-廉政风险信息档案库-{timezone.localdate():%Y%m%d}.{fmt}")
+
+
+def volume_filename(unit: Unit, round: Round | None) -> str:
+    title = round.title if round else ""
+    return _clean(f"{unit.name}-{title}-廉政风险防控资料汇编.pdf")
+
+
+def volume_html(*, unit: Unit, round: Round | None, forms: Sequence[RiskForm]) -> str:
+    sheets = [layouts.build_sheet(form) for form in forms]
+    n_points = sum(len(form.points.all()) for form in forms)
+    return render_print_html(
+        "reports/print/volume.html",
+        {
+            "unit": unit,
+            "round": round,
+            "sheets": sheets,
+            "n_points": n_points,
+            "generated_on": layouts.cn_date(timezone.localdate()),
+            "doc_title": f"{unit.name}廉政风险防控资料汇编",
+        },
+    )
+
+
+def render_volume(
+    *,
+    unit: Unit,
+    round: Round | None,
+    forms: Sequence[RiskForm],
+    progress: Progress | None = None,
+) -> bytes:
+    """The bound volume (资料汇编): cover, contents, the forms in department order."""
+    from django.conf import settings
+    from weasyprint import HTML
+
+    report = progress or (lambda pct, msg: None)
+    report(20, "正在排版")
+    html = volume_html(unit=unit, round=round, forms=forms)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    report(80, f"正在生成 PDF（{len(document.pages)} 页）")
+    return document.write_pdf()
+
+
+def _now_text() -> str:
+    return timezone.localtime().strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------- background jobs
+
+
+def report_job_create(
+    *, user: User, kind: str, unit: Unit, fmt: str, params: dict[str, Any]
+) -> ReportJob:
+    """Record a job and hand it to the worker once the transaction commits."""
+    from reports.tasks import run_report_job
+
+    job = ReportJob(kind=kind, unit=unit, format=fmt, params=params, requested_by=user)
+    job.full_clean()
+    job.save()
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: run_report_job.enqueue(job_id))
+    return job
+
+
+def _job_progress(job: ReportJob) -> Progress:
+    def report(pct: int, message: str) -> None:
+        ReportJob.objects.filter(pk=job.pk).update(progress=pct, message=message)
+
+    return report
+
+
+def may_read_job(user, job: ReportJob) -> bool:
+    """Whether the user may still read what the job reports on (checked again at run time and
+    at download: a role lost since the request means no file)."""
+    from reports import selectors
+
+    if job.kind == JobKind.QUARTERLY:
+        return selectors.may_read_summary(user, job.unit)
+    return selectors.may_read_register(user, job.unit)
+
+
+def report_job_run(*, job_id: str) -> None:
+    """Build a job's file. Access is checked again as the requester, at run time: a role lost
+    since the request means no file."""
+    from reports import selectors
+
+    job = ReportJob.objects.select_related("unit", "requested_by").get(pk=job_id)
+    if job.is_finished:
+        return
+    ReportJob.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING, progress=5, message="正在读取数据"
+    )
+    report = _job_progress(job)
+    try:
+        user = job.requested_by
+        if not may_read_job(user, job):
+            raise PermissionError("无权查看该单位的报表。")
+        if job.kind == JobKind.VOLUME:
+            round = Round.objects.filter(unit=job.unit, pk=job.params.get("round")).first()
+            forms = selectors.volume_forms(user=user, unit=job.unit, round=round)
+            data = render_volume(unit=job.unit, round=round, forms=forms, progress=report)
+            filename = volume_filename(job.unit, round)
+        else:
+            from reports import quarterly
+
+            data, filename = quarterly.render_for_job(job=job, progress=report)
+        job.file.save(filename, ContentFile(data), save=False)
+        job.filename = filename
+        job.state, job.progress, job.message = JobState.DONE, 100, "已完成"
+    except Exception as exc:  # the user sees the failure; the log keeps the traceback
+        logger.exception("report job %s failed", job_id)
+        job.state = JobState.FAILED
+        job.message = (
+            str(exc)[:200] if isinstance(exc, PermissionError) else "生成失败，请联系管理员。"
+        )
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "filename", "state", "progress", "message", "finished_at"])

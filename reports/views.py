@@ -1,0 +1,249 @@
+"""Report pages and downloads. Thin: access through reports.selectors (404 when not visible),
+bytes from reports.services."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from reports import layouts, quarterly, selectors, services
+from reports.forms import RegisterFilterForm
+from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
+from workflow.enums import FormState
+
+REGISTER_PAGE_SIZE = 100
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """attachment with an ASCII fallback name and the real (Chinese) name per RFC 5987/6266."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _bytes_response(data: bytes, *, fmt: str, filename: str, fallback: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition(filename, fallback)
+    return response
+
+
+def _file_response(fieldfile, *, fmt: str, filename: str, fallback: str) -> FileResponse:
+    response = FileResponse(fieldfile.open("rb"), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition(filename, fallback)
+    return response
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """报表: the registers the user may open."""
+    units = selectors.register_units(request.user)
+    summary_units = [u for u in units if selectors.may_read_summary(request.user, u)]
+    return render(request, "reports/index.html", {"units": units, "summary_units": summary_units})
+
+
+@login_required
+def form_html(request: HttpRequest, pk: int) -> HttpResponse:
+    form = selectors.form_for_report(user=request.user, pk=pk)
+    return render(
+        request,
+        "reports/form.html",
+        {
+            "form": form,
+            "sheet": layouts.build_sheet(form),
+            "is_filed": form.state == FormState.FILED,
+        },
+    )
+
+
+def _form_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    form = selectors.form_for_report(user=request.user, pk=pk)
+    filename = services.form_filename(form, fmt)
+    fallback = f"riskform-{form.pk}-v{form.version}.{fmt}"
+    if form.state == FormState.FILED:
+        stored = services.form_report_file(form=form, fmt=fmt)
+        return _file_response(stored.file, fmt=fmt, filename=filename, fallback=fallback)
+    data = services.render_form(form=form, fmt=fmt)
+    return _bytes_response(data, fmt=fmt, filename=filename, fallback=fallback)
+
+
+@login_required
+def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _form_download(request, pk, ReportFormat.PDF)
+
+
+@login_required
+def form_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    return _form_download(request, pk, ReportFormat.XLSX)
+
+
+def _register_query(request: HttpRequest, code: str):
+    unit = selectors.register_unit(user=request.user, code=code)
+    filter_form = RegisterFilterForm(
+        request.GET or None, unit=unit, default_round=selectors.default_round(unit)
+    )
+    round = filter_form.selected_round()
+    filters = filter_form.filters()
+    points = selectors.register_points(user=request.user, unit=unit, round=round, filters=filters)
+    return unit, filter_form, round, filters, points
+
+
+@login_required
+def register(request: HttpRequest, code: str) -> HttpResponse:
+    """台账 / 廉政风险信息档案库: the unit's filed risk points, filtered."""
+    unit, filter_form, round, _filters, points = _register_query(request, code)
+    page = Paginator(points, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    start = (page.number - 1) * REGISTER_PAGE_SIZE
+    rows = [layouts.register_row(start + i, p) for i, p in enumerate(page.object_list, 1)]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/register.html",
+        {
+            "unit": unit,
+            "filter_form": filter_form,
+            "round": round,
+            "page": page,
+            "rows": rows,
+            "headers": layouts.REGISTER_HEADERS,
+            "query": query.urlencode(),
+            "jobs": ReportJob.objects.filter(requested_by=request.user, unit=unit)[:5],
+        },
+    )
+
+
+@login_required
+def register_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    unit, _filter_form, round, filters, points = _register_query(request, code)
+    departments = dict(unit.departments.values_list("pk", "name"))
+    data = services.register_workbook(
+        unit=unit,
+        round=round,
+        points=list(points),
+        filter_text=filters.describe(unit=unit, departments=departments),
+    )
+    return _bytes_response(
+        data,
+        fmt=ReportFormat.XLSX,
+        filename=services.register_filename(unit, "xlsx"),
+        fallback=f"register-{unit.code}.xlsx",
+    )
+
+
+@login_required
+@require_POST
+def volume_request(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask the worker for the bound volume (资料汇编) of a round; follow it on the job page."""
+    unit = selectors.register_unit(user=request.user, code=code)
+    filter_form = RegisterFilterForm(
+        request.POST, unit=unit, default_round=selectors.default_round(unit)
+    )
+    round = filter_form.selected_round()
+    job = services.report_job_create(
+        user=request.user,
+        kind=JobKind.VOLUME,
+        unit=unit,
+        fmt=ReportFormat.PDF,
+        params={"round": round.pk if round else None},
+    )
+    return redirect("reports:job", pk=job.pk)
+
+
+def _own_job(request: HttpRequest, pk) -> ReportJob:
+    """A job is seen by its requester only, and only while they may still read the unit."""
+    job = get_object_or_404(
+        ReportJob.objects.select_related("unit"), pk=pk, requested_by=request.user
+    )
+    if not selectors.may_read_register(request.user, job.unit):
+        raise Http404
+    return job
+
+
+@login_required
+def job(request: HttpRequest, pk) -> HttpResponse:
+    job = _own_job(request, pk)
+    template = (
+        "reports/_job_status.html" if request.headers.get("HX-Request") else "reports/job.html"
+    )
+    return render(request, template, {"job": job, "done": job.state == JobState.DONE})
+
+
+@login_required
+def job_download(request: HttpRequest, pk) -> HttpResponse:
+    job = _own_job(request, pk)
+    if job.state != JobState.DONE or not job.file:
+        raise Http404("文件尚未生成。")
+    return _file_response(
+        job.file, fmt=job.format, filename=job.filename, fallback=f"report-{job.pk}.{job.format}"
+    )
+
+
+def _quarter_params(request: HttpRequest) -> tuple[int, int, bool]:
+    """Year and quarter from the query; bad or missing values fall back to the current quarter."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))
+    except ValueError:
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    if not (2000 <= year <= 2100 and 1 <= quarter <= 4):
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    return year, quarter, request.GET.get("subunits") == "1"
+
+
+@login_required
+def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
+    """季度汇总 for discipline inspection."""
+    unit = selectors.summary_unit(user=request.user, code=code)
+    year, quarter, subunits = _quarter_params(request)
+    summary = quarterly.build_summary(
+        unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
+    )
+    query = urlencode({"year": year, "quarter": quarter, **({"subunits": 1} if subunits else {})})
+    return render(
+        request,
+        "reports/quarterly.html",
+        {
+            **quarterly.template_context(summary),
+            "unit": unit,
+            "quarters": (1, 2, 3, 4),
+            "query": query,
+        },
+    )
+
+
+@login_required
+def quarterly_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if fmt not in (ReportFormat.XLSX, ReportFormat.JSON, ReportFormat.PDF):
+        raise Http404
+    unit = selectors.summary_unit(user=request.user, code=code)
+    year, quarter, subunits = _quarter_params(request)
+    summary = quarterly.build_summary(
+        unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
+    )
+    return _bytes_response(
+        quarterly.render(summary, fmt=fmt),
+        fmt=fmt,
+        filename=quarterly.filename(summary, fmt),
+        fallback=f"quarterly-{unit.code}-{year}Q{quarter}.{fmt}",
+    )
+
+
+@login_required
+@require_POST
+def quarterly_job(request: HttpRequest, code: str) -> HttpResponse:
+    """The summary's PDF (possibly over many sub-units) by the background worker."""
+    unit = selectors.summary_unit(user=request.user, code=code)
+    year, quarter, subunits = _quarter_params(request)
+    job = services.report_job_create(
+        user=request.user,
+        kind=JobKind.QUARTERLY,
+        unit=unit,
+        fmt=ReportFormat.PDF,
+        params={"year": year, "quarter": quarter, "with_subunits": subunits},
+    )
+    return redirect("reports:job", pk=job.pk)

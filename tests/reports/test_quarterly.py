@@ -1,0 +1,243 @@
+"""The quarterly summary: numbers against the fixture counted by hand, formats, access, and a
+query count that does not grow with the number of units."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from reports import quarterly
+from risks.models import Round
+from tests.factories import (
+    make_department,
+    make_form,
+    make_person,
+    make_point,
+    make_post,
+    make_round,
+    make_unit,
+)
+from tests.reports.conftest import pdf_text
+from units.models import Person, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def q1(reg):
+    Round.objects.filter(pk=reg.round.pk).update(self_check_deadline=dt.date(2026, 3, 15))
+    return quarterly.build_summary(unit=reg.unit, year=2026, quarter=1)
+
+
+def test_progress_by_state_and_department(q1):
+    # Counted by hand from tests/reports/conftest.py: leadership 3 filed; 办公室 2 filed + the
+    # cashier's draft; 赈济救护部 1 filed.
+    rows = {e["department"]: e["counts"] for e in q1.progress}
+    assert list(rows) == ["领导班子", "办公室", "赈济救护部"]
+    assert rows["领导班子"]["filed"] == 3
+    assert rows["办公室"]["filed"] == 2 and rows["办公室"]["draft"] == 1
+    assert rows["赈济救护部"]["filed"] == 1
+    assert q1.progress_totals["filed"] == 6 and q1.progress_totals["draft"] == 1
+    assert sum(q1.progress_totals.values()) == 7
+
+
+def test_points_by_level_and_category(q1):
+    assert q1.level_category == {
+        (1, "process"): 1,  # 救灾物资
+        (1, "duty"): 2,  # 三重一大 (principal), 坐支现金 (cashier, proposed)
+        (1, "large_funds"): 1,
+        (2, "external"): 1,
+        (2, "duty"): 1,  # 秘书长
+        (2, "process"): 1,  # 办公室 department form
+        (3, "duty"): 1,
+    }
+    assert q1.total_points == 8
+
+
+def test_points_by_department(q1):
+    rows = {
+        e["department"]: (e["levels"][1], e["levels"][2], e["levels"][3], e["total"])
+        for e in q1.by_department
+    }
+    assert rows == {"领导班子": (2, 1, 0, 3), "办公室": (1, 2, 1, 4), "赈济救护部": (1, 0, 0, 1)}
+
+
+def test_key_posts_with_level_one_points(q1):
+    assert {(r["person"], r["description"]) for r in q1.key_level1} == {
+        ("周文涛", "“三重一大”事项个人决定，未经集体研究"),
+        ("黄海燕", "救灾物资发放不按标准，优亲厚友"),
+        ("何静", "坐支现金、公款私存"),
+    }
+
+
+def test_overdue_forms(q1):
+    assert [(r["subject"], r["state"], r["deadline"], r["days_overdue"]) for r in q1.overdue] == [
+        ("办公室·出纳（何静）", "自查填报", "2026-03-15", 16)
+    ]
+
+
+def test_forms_rerated_in_the_quarter(reg):
+    staff = reg.forms["staff"]
+    make_form(
+        round=reg.round, post=staff.post, filler=staff.filler, version=2, previous_version=staff
+    )
+    today = timezone.localdate()
+    s = quarterly.build_summary(
+        unit=reg.unit, year=reg.round.year, quarter=(today.month - 1) // 3 + 1
+    )
+    if today.year == reg.round.year:
+        assert [(r["version"], r["state"]) for r in s.rerated] == [(2, "自查填报")]
+    earlier = quarterly.build_summary(unit=reg.unit, year=2026, quarter=1)
+    assert earlier.rerated == [] or (today.year == 2026 and today.month <= 3)
+
+
+def test_json_document(reg, q1):
+    doc = json.loads(quarterly.render(q1, fmt="json"))
+    assert doc["schema"] == "riskreg.quarterly/1"
+    assert doc["unit"] == {"code": "GYRC", "name": "广元市红十字会"}
+    assert doc["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+    assert doc["points_total"] == 8
+    assert {"level": 1, "category": "duty", "count": 2} in doc["points_by_level_category"]
+    assert doc["progress_totals"]["filed"] == 6
+    assert doc["not_yet_available"] == ["levels_raised_lowered", "objections", "dispositions"]
+
+
+def test_workbook_has_one_sheet_per_table_with_numbers(q1):
+    wb = load_workbook(io.BytesIO(quarterly.render(q1, fmt="xlsx")))
+    assert wb.sheetnames == ["进度", "等级×类别", "按部室", "重点岗位一级风险", "重新评定", "逾期"]
+    rows = list(wb["按部室"].iter_rows(min_row=4, values_only=True))
+    assert rows[1][:6] == ("广元市红十字会", "办公室", 1, 2, 1, 0)
+    assert isinstance(rows[1][2], int)
+
+
+def test_pdf_has_the_tables_and_the_heat_map(q1):
+    text = pdf_text(quarterly.render(q1, fmt="pdf")).replace("\n", "").replace(" ", "")
+    assert "广元市红十字会2026年第1季度廉政风险防控情况汇总" in text
+    assert "风险等级×风险类别" in text
+    assert "大额资金使用" in text and "坐支现金、公款私存" in text
+    assert "第1页共2页" in text
+
+
+def test_html_page_has_the_svg_charts(reg, login, demo):
+    response = login(demo["inspector"]).get(
+        reverse("reports:quarterly", args=["GYRC"]), {"year": 2026, "quarter": 1}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("<svg") == 2 and "风险等级×风险类别热力图" in body
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("inspector", 200),
+        ("office", 200),
+        ("principal", 200),
+        ("staff", 404),
+        ("head", 404),
+        ("admin", 404),
+        ("auditor", 404),
+        ("outsider", 404),
+    ],
+)
+def test_quarterly_access(reg, login, demo, outsider, persona, status):
+    user = outsider if persona == "outsider" else demo[persona]
+    client = login(user)
+    assert client.get(reverse("reports:quarterly", args=["GYRC"])).status_code == status
+    assert (
+        client.get(reverse("reports:quarterly_export", args=["GYRC", "json"])).status_code == status
+    )
+    assert client.post(reverse("reports:quarterly_job", args=["GYRC"])).status_code == (
+        302 if status == 200 else 404
+    )
+
+
+def _add_subunit_with_form(parent: Unit) -> None:
+    unit = make_unit(parent=parent)
+    dept = make_department(unit=unit)
+    post = make_post(unit=unit, department=dept, is_key=True)
+    person = make_person(unit=unit, department=dept, post=post)
+    form = make_form(round=make_round(unit=unit), post=post, filler=person)
+    make_point(form=form, level=1, likelihood=3, harm=3)
+
+
+def test_subunits_are_counted_and_queries_do_not_grow_with_units(reg, demo):
+    lz = Unit.objects.get(code="GYRC-LZ")
+    lz_person = Person.objects.get(unit=lz, employee_no="LZ0004")
+    make_point(
+        form=make_form(round=make_round(unit=lz), post=lz_person.post, filler=lz_person),
+        level=1,
+        likelihood=3,
+        harm=3,
+    )
+    inspector = demo["inspector"]
+    quarterly.build_summary(unit=reg.unit, year=2026, quarter=1, user=inspector)  # load roles once
+    with CaptureQueriesContext(connection) as two_units:
+        s = quarterly.build_summary(
+            unit=reg.unit, year=2026, quarter=1, with_subunits=True, user=inspector
+        )
+    assert s.total_points == 9 and {e["unit"] for e in s.progress} == {
+        "广元市红十字会",
+        "广元市利州区红十字会",
+    }
+    for _ in range(3):
+        _add_subunit_with_form(lz)
+    with CaptureQueriesContext(connection) as five_units:
+        s = quarterly.build_summary(
+            unit=reg.unit, year=2026, quarter=1, with_subunits=True, user=inspector
+        )
+    assert s.total_points == 12
+    assert len(five_units) == len(two_units)
+
+
+def test_only_forms_the_reader_may_see_count(reg, demo):
+    """The principal of GYRC has no grant over the sub-unit: its forms do not count."""
+    lz = Unit.objects.get(code="GYRC-LZ")
+    lz_person = Person.objects.get(unit=lz, employee_no="LZ0004")
+    make_point(form=make_form(round=make_round(unit=lz), post=lz_person.post, filler=lz_person))
+    s = quarterly.build_summary(
+        unit=reg.unit, year=2026, quarter=1, with_subunits=True, user=demo["principal"]
+    )
+    assert s.total_points == 8
+
+
+def test_export_quarterly_json_from_the_command_line(reg, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "q.json"
+    call_command(
+        "export_report",
+        "quarterly",
+        "--unit",
+        "GYRC",
+        "--year",
+        "2026",
+        "--quarter",
+        "1",
+        "--with-subunits",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    )
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["with_subunits"] is True and doc["points_total"] == 8
+
+
+def test_quarterly_pdf_job_from_request_to_download(
+    reg, login, demo, immediate_tasks, django_capture_on_commit_callbacks
+):
+    client = login(demo["inspector"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:quarterly_job", args=["GYRC"]) + "?year=2026&quarter=1"
+        )
+    download = client.get(response["Location"] + "download/")
+    assert download.status_code == 200
+    assert "2026年第1季度" in pdf_text(b"".join(download.streaming_content))
