@@ -97,7 +97,8 @@ def test_backup_and_restore_of_a_sqlite_file_from_the_command_line(tmp_path):
     _manage("backup", "-o", str(tmp_path / "copy.sqlite3"), env=env)
     _manage(
         "shell", "-c",
-        "from units.models import Person; Person.objects.filter(employee_no='000101').update(name='改过的名字')",
+        "from units.models import Person; "
+        "Person.objects.filter(employee_no='000101').update(name='改过的名字')",
         env=env,
     )  # fmt: skip
     assert _manage(*dump, env=env) != before
