@@ -79,7 +79,8 @@ def navigation(request: HttpRequest) -> dict:
         add("office", "组织评议", reverse("workflow:rating_windows"))
         add("office", "集体审定", reverse("workflow:collective"))
     if library:
-        add("office" if office else "system", "风险点库", reverse("admin:risks_libraryentry_changelist"))
+        library_url = reverse("admin:risks_libraryentry_changelist")
+        add("office" if office else "system", "风险点库", library_url)
     if office and may_see_board:
         add("office", "进度看板", reverse("workflow:board"))
     if risk_permissions.may_browse_forms(user):

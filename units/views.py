@@ -29,9 +29,10 @@ def home(request: HttpRequest) -> HttpResponse:
     for item in workflow_selectors.worklist(request.user):
         if item.url_name == "risks:my_forms":
             item.count = len(forms_to_fill)
-        elif item.url_name in _ROLE_LINES and not item.count:
-            if not _ROLE_LINES[item.url_name](held):
-                continue
+        elif (
+            item.url_name in _ROLE_LINES and not item.count and not _ROLE_LINES[item.url_name](held)
+        ):
+            continue
         worklist.append(item)
     return render(
         request,
