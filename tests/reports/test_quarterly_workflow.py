@@ -16,7 +16,7 @@ from risks.models import RiskForm
 from tests.factories import make_form, make_round
 from tests.reports.conftest import pdf_text
 from tests.workflow.conftest import act, complete_form, person_of
-from units.models import Department, Unit
+from units.models import Unit
 from workflow import services
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
 from workflow.models import CollectiveMeeting, TransitionLog
@@ -175,7 +175,7 @@ def test_rating_participation_counts_never_names(chain, demo):
 
 
 def test_progress_as_at_the_end_of_the_quarter(chain):
-    gyrc, forms = chain
+    gyrc, _forms = chain
     s = quarterly.build_summary(unit=gyrc, year=YEAR, quarter=QUARTER)
     # The current versions: a's new version in 自查填报, b in 公示 (a's filed v1 is superseded).
     rows = {
@@ -230,7 +230,7 @@ def test_dispositions_are_reported_as_not_available(chain):
 
 
 def test_pdf_and_workbook_show_the_new_tables(chain):
-    gyrc, forms = chain
+    gyrc, _forms = chain
     s = quarterly.build_summary(unit=gyrc, year=YEAR, quarter=QUARTER)
     text = pdf_text(quarterly.render(s, fmt="pdf")).replace("\n", "").replace(" ", "")
     for heading in (
@@ -256,5 +256,5 @@ def test_pdf_and_workbook_show_the_new_tables(chain):
         ("广元市红十字会", "办公室", 2, 1, 0, 1),
         ("合计", None, 2, 1, 0, 1),
     ]
-    rating = list(wb["群众评议"].iter_rows(min_row=4, max_row=4, values_only=True))[0]
+    rating = next(iter(wb["群众评议"].iter_rows(min_row=4, max_row=4, values_only=True)))
     assert rating[5:9] == (2, 3, 4, 2) and isinstance(rating[7], int)
