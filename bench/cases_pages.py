@@ -83,10 +83,15 @@ def _notifications(cast: dict, rows: int) -> None:
     form = RiskForm.objects.filter(unit=cast["unit"]).first()
     Notification.objects.bulk_create(
         [
-            Notification(recipient=cast["office"], kind=f"bench{i}", form=form,
-                         message=f"一览表待处理（{i}）", url=f"/forms/{form.pk}/")
+            Notification(
+                recipient=cast["office"],
+                kind=f"bench{i}",
+                form=form,
+                message=f"一览表待处理（{i}）",
+                url=f"/forms/{form.pk}/",
+            )
             for i in range(rows)
-        ]  # fmt: skip
+        ]
     )
 
 
@@ -205,12 +210,17 @@ def filling_form(unit: Unit, points: int = 30) -> RiskForm:
     template = form.points.first()
     RiskPoint.objects.bulk_create(
         [
-            RiskPoint(form=form, order=have + i + 1, category=template.category,
-                      description=f"{template.description}（{i + 1}）",
-                      likelihood=template.likelihood, harm=template.harm,
-                      proposed_level=template.proposed_level)
+            RiskPoint(
+                form=form,
+                order=have + i + 1,
+                category=template.category,
+                description=f"{template.description}（{i + 1}）",
+                likelihood=template.likelihood,
+                harm=template.harm,
+                proposed_level=template.proposed_level,
+            )
             for i in range(points - have)
-        ]  # fmt: skip
+        ]
     )
     return form
 
@@ -234,8 +244,9 @@ def timings(ctx) -> list[Result]:
     n_units = Unit.objects.filter(code__startswith="SCALE-").count()
     results = [
         page_case("home page (demo_staff)", client_for("demo_staff"), "/", floor, repeat),
-        page_case(f"home page (head, {n_staff}-person unit)", client_for(big["head"]), "/",
-                  floor, repeat),  # fmt: skip
+        page_case(
+            f"home page (head, {n_staff}-person unit)", client_for(big["head"]), "/", floor, repeat
+        ),
     ]
     with rolled_back():
         form = filling_form(big["unit"])
