@@ -102,3 +102,53 @@ def test_password_change_with_strong_password(client, demo, demo_password):
     demo["staff"].refresh_from_db()
     assert demo["staff"].check_password(new)
     assert "密码已修改" in client.get(response["Location"]).content.decode()
+
+
+def _nav(client, user) -> str:
+    client.force_login(user)
+    body = client.get(reverse("home")).content.decode()
+    return body[body.index('aria-label="主导航"') : body.index("</nav>")]
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown", "hidden"),
+    [
+        (
+            "staff",
+            ["我的一览表", "评议与公示", "台账与报表", "通知"],
+            ["审核与签字", "组织实施", "部室审核"],
+        ),
+        ("head", ["部室审核", "一览表查阅"], ["待签字", "组织实施"]),
+        ("leader", ["审核与签字", "部室审核", "待签字"], ["组织实施"]),
+        (
+            "office",
+            ["组织实施", "排查轮次", "组织评议", "集体审定", "风险点库", "进度看板", "异议"],
+            ["审核与签字"],
+        ),
+        ("inspector", ["一览表查阅", "季度汇总", "进度看板"], ["组织实施", "排查轮次"]),
+        ("auditor", ["后台管理"], ["组织实施", "审核与签字", "一览表查阅"]),
+    ],
+)
+def test_navigation_groups_follow_the_roles(client, demo, persona, shown, hidden):
+    nav = strip_tags(_nav(client, demo[persona]))
+    for label in shown:
+        assert label in nav, label
+    for label in hidden:
+        assert label not in nav, label
+
+
+def test_navigation_groups_are_dropdowns(client, demo):
+    nav = _nav(client, demo["office"])
+    assert 'data-bs-toggle="dropdown"' in nav and "dropdown-menu" in nav
+    assert "onclick" not in nav and "style=" not in nav
+
+
+def test_home_has_one_worklist_with_counts(client, demo):
+    client.force_login(demo["office"])
+    body = client.get(reverse("home")).content.decode()
+    assert body.count('id="h-worklist"') == 1
+    for label in ("待填报的一览表", "待集体审定", "待答复的异议"):
+        assert label in body
+    client.force_login(demo["staff"])
+    body = client.get(reverse("home")).content.decode()
+    assert "待审核（部室审核）" not in body and "待签字（集体审定）" not in body

@@ -401,3 +401,43 @@ def test_notifications_page_and_nav_count(demo, forms, login, django_capture_on_
     assert "条未读" in page
     page = client.get(reverse("workflow:notifications")).content.decode()
     assert "待您审核" in page
+
+
+# ------------------------------------------------------------------ one form page
+
+
+def test_form_page_offers_submit_to_the_filler_in_draft_with_report_links(demo, forms, login):
+    form = forms["post"]
+    page = login(demo["staff"]).get(reverse("risks:form_detail", args=[form.pk])).content.decode()
+    assert "审批流程" in page and 'value="submit"' in page and "保存风险点" in page
+    for name in ("reports:form_html", "reports:form_pdf", "reports:form_xlsx"):
+        assert reverse(name, args=[form.pk]) in page
+
+
+def test_form_page_offers_pass_and_return_to_the_head_in_review(demo, forms, login):
+    form = forms["post"]
+    act(form, Action.SUBMIT, demo["staff"])
+    page = login(demo["head"]).get(reverse("risks:form_detail", args=[form.pk])).content.decode()
+    assert 'value="pass"' in page and 'value="return_to_draft"' in page
+    assert "流转记录" in page and "提交" in page
+
+
+def test_action_lands_back_on_the_form_page_with_a_message(demo, forms, login):
+    form = forms["post"]
+    client = login(demo["staff"])
+    response = post_action(client, form, "submit")
+    assert response.status_code == 302
+    assert response.url == reverse("risks:form_detail", args=[form.pk])
+    page = client.get(response.url).content.decode()
+    assert "提交完成" in page and "部室审核" in page
+
+
+def test_old_workflow_form_address_redirects_permanently(demo, forms, login):
+    form = forms["post"]
+    response = login(demo["staff"]).get(f"/workflow/forms/{form.pk}/")
+    assert response.status_code == 301
+    assert response.url == reverse("risks:form_detail", args=[form.pk])
+
+
+def test_workflow_my_forms_duplicate_is_gone(demo, login):
+    assert login(demo["staff"]).get("/workflow/forms/mine/").status_code == 404
