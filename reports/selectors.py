@@ -34,8 +34,8 @@ from risks.permissions import can_read_quarterly, can_read_register, forms_visib
 from units import roles
 from units.enums import PostTier, Role
 from units.models import Unit
-from workflow.models import TransitionLog
 from workflow.enums import FormState
+from workflow.models import TransitionLog
 
 
 class _Operator:

@@ -262,7 +262,8 @@ def test_pdf_and_workbook_show_the_new_tables(chain):
 
 def test_seed001_review_opinions_come_from_the_log(chain, django_assert_max_num_queries):
     """审核意见 of seed 001: the reviewer's comment, the decision and the raised point's reason."""
-    from reports import layouts, selectors, services as report_services
+    from reports import layouts, selectors
+    from reports import services as report_services
 
     gyrc, forms = chain
     gyrc.form_layout = "seed001"
