@@ -26,7 +26,7 @@ from django.utils import timezone
 from risks.enums import CATEGORIES_BY_SUBJECT, RiskCategory, SubjectKind, supervision_text
 from risks.models import RiskForm, RiskPoint
 from units.enums import FormLayout, PostTier
-from workflow.enums import FormState
+from workflow.enums import Action, FormState
 from workflow.models import SignatureKind
 
 # Seed 001's own wording (its title says 辨认, its signature line 主要领导 — the seed's text
@@ -81,6 +81,55 @@ def cn_date(value: date | None) -> str:
 
 
 BLANK_DATE = "　　年　　月　　日"
+
+
+# 审核意见 (seed 001): the opinions recorded along the chain, from the transition log. A return
+# to 自查填报 starts the form over, so only what follows the last return is printed.
+REVIEW_HEADINGS = {
+    Action.PASS: "部室审核",
+    Action.DECIDE: "集体审定",
+    Action.SIGN_SUPERVISOR: "分管领导",
+    Action.SIGN_PRINCIPAL: "主要领导",
+    Action.UPHOLD_OBJECTION: "公示异议",
+}
+RESET_ACTIONS = (Action.RETURN_TO_DRAFT, Action.RETURN_FROM_COLLECTIVE)
+REVIEW_LOG_ACTIONS = (*REVIEW_HEADINGS, *RESET_ACTIONS)
+SILENT_UNLESS_COMMENTED = (Action.SIGN_SUPERVISOR, Action.SIGN_PRINCIPAL)
+
+
+def review_opinions(form: RiskForm) -> list[str]:
+    """The 审核意见 lines: who reviewed or decided, what they wrote, when; then the points whose
+    decided level differs from the proposal, with the reason. Uses `form.review_logs` when
+    reports.selectors.form_queryset prefetched it."""
+    logs = getattr(form, "review_logs", None)
+    if logs is None:
+        logs = list(
+            form.transition_logs.filter(action__in=REVIEW_LOG_ACTIONS)
+            .defer("snapshot")
+            .order_by("created_at", "id")
+        )
+    lines: list[str] = []
+    decided = False
+    for entry in logs:
+        if entry.action in RESET_ACTIONS:
+            lines, decided = [], False
+            continue
+        comment = entry.comment.strip()
+        if entry.action in SILENT_UNLESS_COMMENTED and not comment:
+            continue
+        decided = decided or entry.action == Action.DECIDE
+        day = cn_date(timezone.localtime(entry.created_at).date())
+        text = comment or entry.get_action_display()
+        lines.append(f"{REVIEW_HEADINGS[entry.action]}：{text}（{entry.actor_name}，{day}）")
+    if decided:
+        for n, p in enumerate(_points(form), 1):
+            if p.final_level and p.final_level != p.proposed_level:
+                reason = f"：{p.final_reason}" if p.final_reason else ""
+                lines.append(
+                    f"第{n}个风险点由{form.unit.level_label(p.proposed_level)}"
+                    f"审定为{form.unit.level_label(p.final_level)}{reason}"
+                )
+    return lines
 
 
 def _signatures(form: RiskForm) -> dict[str, object]:
@@ -403,7 +452,12 @@ def _seed001(form: RiskForm) -> FormSheet:
     header.append(Cell("审核意见", kind="label"))
     rows = [header]
     n_rest = 2 + len(body)
-    duty_row.append(Cell("", kind="blank", rowspan=n_rest, tall=True))
+    opinions = review_opinions(form)
+    duty_row.append(
+        Cell("\n".join(opinions), kind="opinion", rowspan=n_rest, tall=True)
+        if opinions
+        else Cell("", kind="blank", rowspan=n_rest, tall=True)
+    )
     rows.append(duty_row)
     rows.append(
         [

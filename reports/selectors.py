@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from reports import layouts
 from risks.enums import SubjectKind
 from risks.models import Measure, RiskForm, RiskPoint, Round
 from risks.permissions import can_read_quarterly, can_read_register, forms_visible_to
@@ -34,6 +35,7 @@ from units import roles
 from units.enums import PostTier, Role
 from units.models import Unit
 from workflow.enums import FormState
+from workflow.models import TransitionLog
 
 
 class _Operator:
@@ -78,6 +80,13 @@ def form_queryset() -> QuerySet[RiskForm]:
         ),
         "signatures",
         "department__power_items",
+        Prefetch(
+            "transition_logs",
+            queryset=TransitionLog.objects.filter(action__in=layouts.REVIEW_LOG_ACTIONS)
+            .defer("snapshot")
+            .order_by("created_at", "id"),
+            to_attr="review_logs",
+        ),
     )
 
 

@@ -258,3 +258,27 @@ def test_pdf_and_workbook_show_the_new_tables(chain):
     ]
     rating = next(iter(wb["群众评议"].iter_rows(min_row=4, max_row=4, values_only=True)))
     assert rating[5:9] == (2, 3, 4, 2) and isinstance(rating[7], int)
+
+
+def test_seed001_review_opinions_come_from_the_log(chain, django_assert_max_num_queries):
+    """审核意见 of seed 001: the reviewer's comment, the decision and the raised point's reason."""
+    from reports import layouts, selectors
+    from reports import services as report_services
+
+    gyrc, forms = chain
+    gyrc.form_layout = "seed001"
+    gyrc.save(update_fields=["form_layout"])
+    with django_assert_max_num_queries(12):
+        form = selectors.form_for_report(user=selectors.OPERATOR, pk=forms["a"].pk)
+        sheet = layouts.build_sheet(form)
+    (cell,) = [c for row in sheet.rows for c in row if c.kind == "opinion"]
+    lines = cell.text.split("\n")
+    assert lines[0].startswith("部室审核：岗位风险查找准确，同意。（")
+    assert lines[1].startswith("集体审定：经党组会议集体审定。（")
+    assert lines[2] == "第1个风险点由二级审定为一级：群众评议认为偏低，集体审定上调为一级"
+    text = pdf_text(report_services.render_form(form=form, fmt="pdf")).replace("\n", "")
+    text = text.replace(" ", "")
+    assert "审核意见" in text and "岗位风险查找准确" in text and "上调为一级" in text
+    # The re-rated draft has no opinions yet: the column stays blank for a pen.
+    draft = selectors.form_for_report(user=selectors.OPERATOR, pk=forms["a2"].pk)
+    assert not [c for row in layouts.build_sheet(draft).rows for c in row if c.kind == "opinion"]
