@@ -71,12 +71,15 @@ def audit_record(
     obj: models.Model | None = None,
     outcome: str = AuditOutcome.SUCCESS,
     details: dict | None = None,
+    address: str | None = None,
 ) -> AuditEvent:
     """Append one row to the audit log.
 
     `actor` defaults to the request's logged-in user; `obj` is the object acted on (its type,
     id and text are kept, so the row stays readable after the object changes); `details` is a
-    JSON-serialisable dict. Unknown action codes are a programming error and raise ValueError.
+    JSON-serialisable dict. `address` is the client address for services that are handed one
+    instead of the request (workflow transitions, roster imports); by default it comes from the
+    request. Unknown action codes are a programming error and raise ValueError.
     """
     label = AuditAction(action).label  # ValueError for a code not declared in AuditAction
     if outcome not in AuditOutcome.values:
@@ -95,7 +98,7 @@ def audit_record(
         actor_roles=_granted_roles_text(person),
         unit_path=unit.path if unit else "",
         unit_name=unit.name if unit else "",
-        client_address=client_address(request),
+        client_address=address or client_address(request),
         action=str(action),
         action_label=str(label),
         outcome=str(outcome),

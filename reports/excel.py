@@ -1,10 +1,10 @@
 """Excel workbooks (openpyxl): the 一览表 drawn from the same grid as the HTML, and tables of
 rows (register, summaries) with real cells.
 
-Every text cell goes through `safe_cell`: a value starting with = + - @ (or a tab / carriage
+Every cell goes through `safe_cell`, which writes with the project's one helper against
+formula injection (audit.excel.set_cell): a value starting with = + - @ (or a tab / carriage
 return) is stored as text, never as a formula, so a risk point typed as "=HYPERLINK(…)" cannot
-run when an inspector opens the file. (The security work will bring a shared helper; this one
-is deliberately tiny so it can be swapped.)
+run when an inspector opens the file.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from audit.excel import set_cell
 from reports.layouts import BLANK_DATE, FormSheet, SignField
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -34,13 +33,7 @@ HEAD_FILL = PatternFill("solid", fgColor="F2F2F2")
 def safe_cell(ws: Worksheet, row: int, column: int, value: object) -> XlCell:
     """Write a value; text that a spreadsheet would read as a formula is kept as text."""
     cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = value
-        if value.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+    set_cell(cell, value)
     return cell
 
 

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.enums import AuditAction
+from audit.services import audit_record
 from reports import layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
@@ -36,6 +38,17 @@ def _file_response(fieldfile, *, fmt: str, filename: str, fallback: str) -> File
     response = FileResponse(fieldfile.open("rb"), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition(filename, fallback)
     return response
+
+
+def _audit_export(request: HttpRequest, *, obj, report: str, fmt: str, **details) -> None:
+    """Every export and download goes to the security log: who, which report, which object."""
+    action = AuditAction.DOWNLOAD if report == "job" else AuditAction.EXPORT
+    audit_record(
+        request=request,
+        action=action,
+        obj=obj,
+        details={"report": report, "format": fmt, **details},
+    )
 
 
 @login_required
@@ -66,8 +79,10 @@ def _form_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     fallback = f"riskform-{form.pk}-v{form.version}.{fmt}"
     if form.state == FormState.FILED:
         stored = services.form_report_file(form=form, fmt=fmt)
+        _audit_export(request, obj=form, report="form", fmt=fmt, version=form.version, filed=True)
         return _file_response(stored.file, fmt=fmt, filename=filename, fallback=fallback)
     data = services.render_form(form=form, fmt=fmt)
+    _audit_export(request, obj=form, report="form", fmt=fmt, version=form.version, filed=False)
     return _bytes_response(data, fmt=fmt, filename=filename, fallback=fallback)
 
 
@@ -127,6 +142,14 @@ def register_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         points=list(points),
         filter_text=filters.describe(unit=unit, departments=departments),
     )
+    _audit_export(
+        request,
+        obj=unit,
+        report="register",
+        fmt=ReportFormat.XLSX,
+        round=round.pk if round else None,
+        filters=request.GET.dict(),
+    )
     return _bytes_response(
         data,
         fmt=ReportFormat.XLSX,
@@ -178,6 +201,7 @@ def job_download(request: HttpRequest, pk) -> HttpResponse:
     job = _own_job(request, pk)
     if job.state != JobState.DONE or not job.file:
         raise Http404("文件尚未生成。")
+    _audit_export(request, obj=job, report="job", fmt=job.format, kind=job.kind, job=str(job.pk))
     return _file_response(
         job.file, fmt=job.format, filename=job.filename, fallback=f"report-{job.pk}.{job.format}"
     )
@@ -226,8 +250,18 @@ def quarterly_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     summary = quarterly.build_summary(
         unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
     )
+    data = quarterly.render(summary, fmt=fmt)
+    _audit_export(
+        request,
+        obj=unit,
+        report="quarterly",
+        fmt=fmt,
+        year=year,
+        quarter=quarter,
+        subunits=subunits,
+    )
     return _bytes_response(
-        quarterly.render(summary, fmt=fmt),
+        data,
         fmt=fmt,
         filename=quarterly.filename(summary, fmt),
         fallback=f"quarterly-{unit.code}-{year}Q{quarter}.{fmt}",

@@ -20,6 +20,9 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 
 from audit.admin_logging import record_inline_role_grants
+from audit.enums import AuditAction, AuditOutcome
+from audit.net import client_address
+from audit.services import audit_record
 from units import roles, selectors, services
 from units.forms import RosterImportForm
 from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
@@ -326,6 +329,21 @@ class PersonAdmin(OrgAdmin):
             return self._roster_confirm(request, units)
         form = RosterImportForm(request.POST or None, request.FILES or None, units=units)
         result = token = None
+        if request.method == "POST" and not form.is_valid() and "file" in form.errors:
+            # Refused by the upload check (size, type sniffed from the content): nothing is
+            # written but the attempt is audited like any failed import.
+            upload = request.FILES.get("file")
+            audit_record(
+                request=request,
+                action=AuditAction.ROSTER_IMPORT,
+                obj=form.cleaned_data.get("unit"),
+                outcome=AuditOutcome.FAILURE,
+                details={
+                    "file_name": upload.name[-255:] if upload else "",
+                    "source": RosterImport.Source.ADMIN.value,
+                    "error": " ".join(form.errors["file"]),
+                },
+            )
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             content = upload.read()
@@ -337,6 +355,7 @@ class PersonAdmin(OrgAdmin):
                     dry_run=True,
                     deactivate_missing=form.cleaned_data["deactivate_missing"],
                     imported_by=request.user,
+                    client_address=client_address(request),
                 )
             except RosterFileError as exc:
                 form.add_error("file", str(exc))
@@ -396,6 +415,7 @@ class PersonAdmin(OrgAdmin):
                 dry_run=False,
                 deactivate_missing=stash["deactivate_missing"],
                 imported_by=request.user,
+                client_address=client_address(request),
             )
         except RosterFileError as exc:
             self.message_user(request, str(exc), messages.ERROR)
@@ -415,8 +435,15 @@ class PersonAdmin(OrgAdmin):
         if not self._allowed(request):
             raise PermissionDenied
         unit = get_object_or_404(selectors.units_managed_by(request.user), pk=unit_id)
-        content = roster_export_xlsx(selectors.roster_people(unit=unit))
+        people = selectors.roster_people(unit=unit)
+        content = roster_export_xlsx(people)
         file_name = f"{unit.code}-人员名册-{timezone.localdate():%Y%m%d}.xlsx"
+        audit_record(
+            request=request,
+            action=AuditAction.EXPORT,
+            obj=unit,
+            details={"report": "roster", "format": "xlsx", "file_name": file_name},
+        )
         return HttpResponse(
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -3,10 +3,9 @@
 from django import forms
 from django.db.models import QuerySet
 
+from audit.uploads import validate_spreadsheet_upload
 from units.models import Unit
-from units.roster import HEADERS
-
-MAX_ROSTER_BYTES = 20 * 1024 * 1024
+from units.roster import HEADERS, MAX_ROSTER_BYTES
 
 
 class RosterImportForm(forms.Form):
@@ -35,6 +34,6 @@ class RosterImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_ROSTER_BYTES:
-            raise forms.ValidationError("文件超过 20 MB，请检查是否选错了文件。")
+        # Size and type sniffed from the content (not the name) before anything reads it.
+        validate_spreadsheet_upload(upload, max_bytes=MAX_ROSTER_BYTES)
         return upload

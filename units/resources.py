@@ -11,6 +11,7 @@ import openpyxl
 from import_export import fields, resources
 from openpyxl.styles import Font
 
+from audit.excel import append_row
 from units.models import Person
 from units.roster import COLUMNS
 
@@ -61,7 +62,7 @@ def roster_export_xlsx(people) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in dataset:
-        sheet.append(list(row))
+        append_row(sheet, row)  # a name or title typed as "=…" stays text (audit.excel)
     # 工号 and 手机 are text: Excel must not turn 000123 into 123 when someone edits the cell.
     for column in ("A", "H"):
         for cell in sheet[column][1:]:

@@ -35,6 +35,10 @@ from units.models import Department, Person, Post, RosterImport, Unit, phone_val
 HEADER_SEARCH_ROWS = 20
 
 
+# A roster of tens of thousands of people is a few MB; more is most likely the wrong file.
+MAX_ROSTER_BYTES = 20 * 1024 * 1024
+
+
 class RosterFileError(Exception):
     """The file as a whole cannot be imported; the message is one Chinese sentence."""
 

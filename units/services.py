@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
@@ -15,6 +17,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from audit.enums import AuditAction, AuditOutcome
+from audit.services import audit_record
+from audit.uploads import validate_spreadsheet_upload
 from units import roster
 from units.enums import GrantedRole
 from units.models import Department, Person, Post, RoleGrant, RosterImport, Unit
@@ -104,14 +109,44 @@ def roster_import(
     imported_by: User | None = None,
     source: str = RosterImport.Source.ADMIN,
     os_user: str = "",
+    client_address: str | None = None,
 ) -> "roster.RosterImportResult":
     """Import a roster file into `unit`: all rows or none, recorded as a RosterImport.
 
-    A file that cannot be read raises roster.RosterFileError. Bad rows come back in
+    The file is checked first (size, and a spreadsheet by its content: audit.uploads). A file
+    that cannot be used raises roster.RosterFileError. Bad rows come back in
     `result.plan.errors` and nothing is written. A dry run performs every write inside a
     savepoint and rolls it back, so the preview meets the same database rules as the real run.
+    Every attempt, previews and failures included, is one row of the audit log; a failed one
+    writes nothing else.
     """
-    parsed = roster.read_roster(content, file_name)
+    audit = {
+        "actor": imported_by,
+        "address": client_address,
+        "base": {
+            "file_name": (file_name or "")[-255:],
+            "file_sha256": hashlib.sha256(content).hexdigest(),
+            "source": str(source),
+            "os_user": os_user,
+            "dry_run": dry_run,
+            "deactivate_missing": deactivate_missing,
+        },
+    }
+    try:
+        try:
+            validate_spreadsheet_upload(
+                ContentFile(content, name=file_name), max_bytes=roster.MAX_ROSTER_BYTES
+            )
+        except ValidationError as exc:
+            message = f"“{file_name or '上传的文件'}”：{' '.join(exc.messages)}"
+            if exc.code not in ("too_large", "zip_bomb"):
+                # Not a spreadsheet: the roster reader says more precisely what the file is.
+                roster.read_roster(content, file_name)
+            raise roster.RosterFileError(message) from exc
+        parsed = roster.read_roster(content, file_name)
+    except roster.RosterFileError as exc:
+        _roster_audit(audit, obj=unit, outcome=AuditOutcome.FAILURE, error=str(exc))
+        raise
     try:
         with transaction.atomic():
             # One import per unit at a time: the second waits and then sees the first's result.
@@ -125,6 +160,13 @@ def roster_import(
             )
             result = roster.RosterImportResult(parsed=parsed, plan=plan, dry_run=dry_run)
             if not result.ok:
+                _roster_audit(
+                    audit,
+                    obj=unit,
+                    outcome=AuditOutcome.FAILURE,
+                    rows=len(parsed.rows),
+                    bad_rows=len({e.row_no for e in plan.errors if e.row_no}),
+                )
                 return result
             if dry_run:
                 with transaction.atomic():
@@ -152,12 +194,33 @@ def roster_import(
             record.full_clean()
             record.save()
             result.record = record
+            _roster_audit(
+                audit,
+                obj=record,
+                outcome=AuditOutcome.SUCCESS,
+                rows=record.rows,
+                created=record.created,
+                updated=record.updated,
+                unchanged=record.unchanged,
+                deactivated=record.deactivated,
+            )
             return result
     except IntegrityError as exc:
         # Only a concurrent change outside the import can get here (the plan checked the rest).
-        raise roster.RosterFileError(
-            "写入时与其他人同时进行的修改冲突，本次导入未写入任何数据；请重新导入。"
-        ) from exc
+        message = "写入时与其他人同时进行的修改冲突，本次导入未写入任何数据；请重新导入。"
+        _roster_audit(audit, obj=unit, outcome=AuditOutcome.FAILURE, error=message)
+        raise roster.RosterFileError(message) from exc
+
+
+def _roster_audit(audit: dict, *, obj, outcome: str, **details) -> None:
+    audit_record(
+        actor=audit["actor"],
+        action=AuditAction.ROSTER_IMPORT,
+        obj=obj,
+        outcome=outcome,
+        address=audit["address"],
+        details={**audit["base"], **details},
+    )
 
 
 def _roster_apply(plan: "roster.RosterPlan") -> None:

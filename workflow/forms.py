@@ -1,10 +1,12 @@
 """Input forms of the chain's screens (validation only; writes go through workflow.services)."""
 
 import datetime
+from pathlib import Path
 
 from django import forms
 from django.utils import timezone
 
+from audit.uploads import ATTACHMENT_EXTENSIONS, validate_attachment_upload
 from risks.models import Round
 from units.models import Department
 
@@ -57,6 +59,16 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = Round.objects.filter(unit__in=units)
+
+    def clean_minutes_file(self):
+        upload = self.cleaned_data.get("minutes_file")
+        if upload:
+            # Size and type from the content (audit.uploads); stored under the extension of
+            # what it really is, so its download is served with the right type.
+            kind = validate_attachment_upload(upload)
+            stem = Path(upload.name).stem[:80] or "minutes"
+            upload.name = stem + ATTACHMENT_EXTENSIONS[kind]
+        return upload
 
     def clean(self):
         data = super().clean()

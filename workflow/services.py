@@ -20,6 +20,8 @@ from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.enums import AuditAction
+from audit.services import audit_record
 from risks.models import Measure, RiskForm, RiskPoint
 from units import roles
 from units.enums import Role
@@ -139,6 +141,23 @@ def form_transition(
             )
             form_permissions_sync(form=new_form)
         form_permissions_sync(form=locked)
+        # The security log (等保 安全审计) gets every transition too, in the same transaction:
+        # who, which form, from/to. The comment stays in the chain's own log (it is risk
+        # content, and the audit admin reads no risk content).
+        audit_record(
+            actor=actor if person else None,
+            action=AuditAction.WORKFLOW_TRANSITION,
+            obj=locked,
+            address=client_address,
+            details={
+                "action": action.value,
+                "role": role,
+                "from": from_state,
+                "to": transition.target,
+                "log": entry.pk,
+                **({"new_form": new_form.pk} if new_form is not None else {}),
+            },
+        )
         transaction.on_commit(
             partial(
                 _notify_after_transition,

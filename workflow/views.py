@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.enums import AuditAction
+from audit.services import audit_record
 from risks.models import RiskForm
 from units import roles
 from workflow import selectors, services
@@ -403,6 +405,12 @@ def meeting_minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
     if not meeting.minutes_file:
         raise Http404
     content_type = mimetypes.guess_type(meeting.minutes_file.name)[0] or "application/octet-stream"
+    audit_record(
+        request=request,
+        action=AuditAction.DOWNLOAD,
+        obj=meeting,
+        details={"report": "meeting_minutes", "file": meeting.minutes_file.name},
+    )
     return FileResponse(
         meeting.minutes_file.open("rb"), as_attachment=True, content_type=content_type
     )

@@ -114,12 +114,13 @@ def test_admin_changes_are_audited(client, demo):
     client.force_login(demo["admin"])
     unit = Unit.objects.get(code="GYRC")
 
-    client.post(
+    response = client.post(
         reverse("admin:units_unit_change", args=[unit.pk]),
         {"name": unit.name, "short_name": "市红会（测试）", "code": unit.code, "parent": "",
-         "level_labels": unit.level_labels, "order": unit.order},
+         "level_labels": unit.level_labels, "form_layout": unit.form_layout, "order": unit.order},
     )  # fmt: skip
 
+    assert response.status_code == 302  # saved (a form error would answer 200 and audit nothing)
     event = AuditEvent.objects.get(action=AuditAction.ADMIN_CHANGE, object_type="units.unit")
     assert event.object_id == str(unit.pk)
     assert "简称" in event.details["message"]

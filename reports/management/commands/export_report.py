@@ -7,12 +7,15 @@ exit code: 1 for something not found, 2 for a bad combination of options.
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
+from audit.enums import AuditAction
+from audit.services import audit_record
 from reports import selectors, services
 from reports.selectors import OPERATOR, RegisterFilters
 from risks.enums import RiskCategory
@@ -60,8 +63,22 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="输出文件；- 表示标准输出")
 
     def handle(self, *args, report: str, **options) -> None:
+        self._exported = None  # the form or unit exported, for the audit log
         data = getattr(self, f"_{report}")(options)
         output = options["output"]
+        # Exports by the command line are audited like those of the web pages; the operator is
+        # known by the operating-system account that ran it.
+        audit_record(
+            action=AuditAction.EXPORT,
+            obj=self._exported,
+            details={
+                "report": report,
+                "format": options["format"],
+                "source": "command",
+                "os_user": _os_user(),
+                "output": output,
+            },
+        )
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -79,12 +96,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"没有编号为 {options['form_id']} 的一览表。", returncode=NOT_FOUND
             ) from exc
+        self._exported = form
         return services.render_form(form=form, fmt=options["format"])
 
     def _unit(self, code: str) -> Unit:
         unit = Unit.objects.filter(code=code).first()
         if unit is None:
             raise CommandError(f"没有代码为 {code} 的单位。", returncode=NOT_FOUND)
+        self._exported = unit
         return unit
 
     def _register(self, options: dict) -> bytes:
@@ -140,3 +159,10 @@ class Command(BaseCommand):
             with_subunits=options["with_subunits"],
         )
         return quarterly.render(summary, fmt=options["format"])
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
