@@ -27,7 +27,8 @@ def check_page(page, shot, name: str) -> None:
 
 
 def new_persona_page(browser, live_server, username: str, password: str = "demo-pass-2026"):
-    """A fresh browser context (own cookies) logged in through the login form."""
+    """A fresh browser context (own cookies) logged in through the login form. Prefer the
+    `persona` fixture, which also closes it."""
     ctx = browser.new_context(
         viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
     )

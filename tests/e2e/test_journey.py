@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from risks.models import RiskForm, Round
 from tests.e2e.conftest import PHONE, no_horizontal_scroll
-from tests.e2e.helpers import check_page, click_worklist, home, new_persona_page, roster_xlsx
+from tests.e2e.helpers import check_page, click_worklist, home, roster_xlsx
 from units.demo import load_demo_org
 from units.models import Person
 from workflow.enums import FormState
@@ -54,12 +54,12 @@ def _form_actions_page(page, live_server, worklist_label: str, button: str) -> N
         page.wait_for_load_state()
 
 
-def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkeypatch):
+def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkeypatch):
     url = live_server.url
     today = timezone.localdate()
 
     # ------------------------------------------------------------ 1. admin imports a roster
-    admin = new_persona_page(browser, live_server, "demo_admin")
+    admin = persona("demo_admin")
     admin.goto(f"{url}/admin/units/person/")
     check_page(admin, shot, "j01-admin-people")
     admin.get_by_role("link", name="导入 / 导出名册").click()
@@ -86,10 +86,9 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     assert new.name == "钱思远" and new.post.name == "档案管理"
     assert new.user.username == "gyrc-000208" and not new.user.has_usable_password()
     assert Person.objects.get(employee_no="000207", unit__code="GYRC").phone == "13911112222"
-    admin.context.close()
 
     # ------------------------------------------------------------ 2. the office opens the round
-    office = new_persona_page(browser, live_server, "demo_office")
+    office = persona("demo_office")
     check_page(office, shot, "j05-office-home")
     office.get_by_role("link", name="排查轮次").first.click()
     check_page(office, shot, "j06-office-rounds")
@@ -107,7 +106,7 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     assert RiskForm.objects.filter(round=rnd, filler=new).exists()
 
     # ------------------------------------------------------------ 3. the staff member fills in
-    staff = new_persona_page(browser, live_server, "demo_staff")
+    staff = persona("demo_staff")
     check_page(staff, shot, "j09-staff-home")
     staff.get_by_role("link", name=TITLE).first.click()
     check_page(staff, shot, "j10-staff-form-empty")
@@ -150,7 +149,7 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     assert form.state == FormState.DEPT_REVIEW
 
     # ------------------------------------------------------------ 4. the head returns it
-    head = new_persona_page(browser, live_server, "demo_head")
+    head = persona("demo_head")
     click_worklist(head, live_server, "待审核（部室审核）")
     check_page(head, shot, "j14-head-review-queue")
     card = head.get_by_role("article").filter(has_text=TITLE)
@@ -201,7 +200,7 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     for n, (rater, verdicts) in enumerate(
         [("demo_admin", ["同意", "偏低"]), ("demo_head", ["同意", "偏低"])], 1
     ):
-        page = head if rater == "demo_head" else new_persona_page(browser, live_server, rater)
+        page = head if rater == "demo_head" else persona(rater)
         click_worklist(page, live_server, "待评议（群众评议）")
         check_page(page, shot, f"j20-rater{n}-list")
         page.get_by_role("row").filter(has_text=TITLE).get_by_role("link", name="评议").click()
@@ -214,8 +213,6 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
         page.get_by_role("button", name="保存评议").click()
         page.wait_for_load_state()
         assert page.get_by_text("已保存 2 条评议意见").is_visible()
-        if page is not head:
-            page.context.close()
 
     click_worklist(office, live_server, "待组织群众评议")
     office.get_by_role("button", name="结束评议，转集体审定").click()
@@ -247,12 +244,11 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     for n, (who, button) in enumerate(
         [("demo_leader", "分管领导签字"), ("demo_principal", "党组书记签字")], 1
     ):
-        signer = new_persona_page(browser, live_server, who)
+        signer = persona(who)
         _form_actions_page(signer, live_server, "待签字（集体审定）", button)
         check_page(signer, shot, f"j26-signer{n}-form")
         signer.get_by_role("button", name=button).click()
         check_page(signer, shot, f"j27-signer{n}-signed")
-        signer.context.close()
     assert set(form.signatures.values_list("kind", flat=True)) >= {"supervisor", "principal"}
 
     # ------------------------------------------------------------ 10. 公示, an objection
@@ -263,7 +259,7 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     form.refresh_from_db()
     assert form.state == FormState.PUBLIC_NOTICE
 
-    colleague = new_persona_page(browser, live_server, "demo_staff2")
+    colleague = persona("demo_staff2")
     home(colleague, live_server)
     colleague.get_by_role("link", name="公示中的一览表").click()
     check_page(colleague, shot, "j29-colleague-notice")
@@ -277,7 +273,6 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     check_page(colleague, shot, "j31-colleague-objected")
     objection = form.objections.get()
     assert objection.text == OBJECTION and objection.raised_by_id is None
-    colleague.context.close()
 
     click_worklist(office, live_server, "待答复的异议")
     check_page(office, shot, "j32-office-objections")
@@ -293,7 +288,9 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     later = notice.ends_on + datetime.timedelta(days=1)
     real_localdate = timezone.localdate
     monkeypatch.setattr(
-        timezone, "localdate", lambda value=None, tz=None: later if value is None else real_localdate(value, tz)
+        timezone,
+        "localdate",
+        lambda value=None, tz=None: later if value is None else real_localdate(value, tz),
     )
     click_worklist(office, live_server, "公示期满待备案")
     check_page(office, shot, "j34-office-fileable")
@@ -302,7 +299,6 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     monkeypatch.undo()
     form.refresh_from_db()
     assert form.state == FormState.FILED
-    office.context.close()
 
     # ------------------------------------------------------------ 12. the PDF and the summary
     home(staff, live_server)
@@ -317,9 +313,8 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     for needle in ("综合文秘", "李晓燕", "会议记录", MEASURES[0][:8], "王建国", "周文涛"):
         assert needle in text, f"{needle!r} not in the PDF"
     assert "草稿" not in text
-    staff.context.close()
 
-    inspector = new_persona_page(browser, live_server, "demo_inspector")
+    inspector = persona("demo_inspector")
     inspector.get_by_role("link", name="报表").first.click()
     check_page(inspector, shot, "j38-inspector-reports")
     inspector.get_by_role("region", name=re.compile("季度汇总")).get_by_role(
@@ -332,8 +327,6 @@ def test_whole_round_in_the_browser(browser, live_server, demo_org, shot, monkey
     assert summary["schema"] == "riskreg.quarterly/1"
     blob = json.dumps(summary, ensure_ascii=False)
     assert "广元市红十字会" in blob
-    inspector.context.close()
-    head.context.close()
 
 
 def _pdf_text(data: bytes) -> str:
