@@ -1,15 +1,25 @@
 """The quarterly summary for discipline inspection (季度汇总), for a unit and optionally its
-sub-units: progress of the round by state and department, risk points by level × category (a
-heat map drawn as server-side SVG, so the HTML and the PDF show the same chart) and by
-department, key posts with level-1 points, forms re-rated in the quarter, overdue forms.
+sub-units and one quarter:
+
+- progress of the round by phase and department *as at the end of the quarter*, read from the
+  workflow's append-only TransitionLog (the last state a form reached before the quarter ended);
+- risk points by level × category (a heat map drawn as server-side SVG, so the HTML and the PDF
+  show the same chart) and by department, key posts with level-1 points (current versions);
+- levels raised or lowered in the quarter: at the collective decision (decided level against the
+  proposed one) and in re-rated versions (against the same point of the previous version);
+- forms re-rated in the quarter, with the reason (workflow.Rerating);
+- objections raised and answered in the quarter, by department, and those still open at its end;
+- rating participation (群众评议 windows running in the quarter: forms, ratings, raters counted —
+  never who rated);
+- overdue forms (waiting at the quarter's end on a phase whose deadline had passed).
 
 Every table is one grouped query over the whole set of units, so the number of queries does not
 grow with the number of units or points. Only forms the reader may see count
 (risks.permissions.forms_visible_to); the command line reads unscoped (selectors.OPERATOR).
 
-Not here yet, because they need the workflow's records: levels raised or lowered and when,
-objections raised and answered, dispositions issued. `Summary.pending` names them and the JSON
-lists them under "not_yet_available" so upstream systems can tell "none" from "not reported".
+Dispositions (警示提醒、诫勉谈话、责令限期整改) have no record in the system yet: the JSON lists
+them under "not_yet_available" with a note, so upstream systems can tell "none" from "not
+reported".
 """
 
 from __future__ import annotations
@@ -19,7 +29,20 @@ import json
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -28,15 +51,20 @@ from reports.pdf import html_to_pdf, render_print_html
 from reports.selectors import OPERATOR, Reader, scoped_forms
 from risks.enums import RiskCategory, RiskLevel
 from risks.models import RiskForm, RiskPoint
-from units.models import Department, Unit
-from workflow.enums import FormState
+from units.models import Department, Person, Unit
+from workflow.enums import FormState, RatingVerdict
+from workflow.models import FormDecision, Objection, Rating, RatingWindow, TransitionLog
 
-SCHEMA = "riskreg.quarterly/1"
+SCHEMA = "riskreg.quarterly/2"
+# What the summary cannot report yet, with the reason (listed, never printed as zero).
 PENDING = (
-    ("levels_raised_lowered", "风险等级上调、下调情况"),
-    ("objections", "异议提出与答复情况"),
-    ("dispositions", "警示提醒、诫勉谈话、责令限期整改等处置情况"),
+    (
+        "dispositions",
+        "警示提醒、诫勉谈话、责令限期整改等处置情况",
+        "系统尚未登记处置记录（警示提醒、诫勉谈话、责令限期整改），本项未统计，不代表没有处置。",
+    ),
 )
+LEVEL_CHANGE_SOURCES = {"decision": "集体审定", "rerate": "重新评定"}
 # The deadline a form in each state is waiting on (Round fields).
 DEADLINE_BY_STATE = {
     FormState.DRAFT: "self_check_deadline",
@@ -64,6 +92,11 @@ class Summary:
     key_level1: list[dict] = field(default_factory=list)
     rerated: list[dict] = field(default_factory=list)
     overdue: list[dict] = field(default_factory=list)
+    level_changes: list[dict] = field(default_factory=list)
+    objections_by_department: list[dict] = field(default_factory=list)
+    objections_totals: dict[str, int] = field(default_factory=dict)
+    open_objections: list[dict] = field(default_factory=list)
+    rating_windows: list[dict] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -86,8 +119,20 @@ class Summary:
         return "未定级" if level == UNRATED else self.unit.level_label(level)
 
     @property
-    def pending(self) -> list[str]:
-        return [label for _key, label in PENDING]
+    def pending(self) -> list[dict]:
+        return [{"key": key, "label": label, "note": note} for key, label, note in PENDING]
+
+    def level_change_totals(self) -> dict[str, dict[str, int]]:
+        """{"decision": {"raised": n, "lowered": n}, "rerate": {…}} (level 1 is the highest)."""
+        totals = {src: {"raised": 0, "lowered": 0} for src in LEVEL_CHANGE_SOURCES}
+        for row in self.level_changes:
+            totals[row["source"]][row["direction"]] += 1
+        return totals
+
+    @property
+    def rating_totals(self) -> dict[str, int]:
+        keys = ("forms", "points_rated", "ratings", "raters", "agree", "too_high", "too_low")
+        return {k: sum(w[k] for w in self.rating_windows) for k in keys}
 
     @property
     def total_points(self) -> int:
@@ -111,6 +156,38 @@ def _current_forms(user: Reader, units: list[Unit], year: int) -> QuerySet[RiskF
     return scoped_forms(user, qs)
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _forms_at(user: Reader, units: list[Unit], year: int, cutoff: dt.datetime):
+    """The version of every form of the units' rounds of the year that was current at `cutoff`,
+    with `state_at`: the state the TransitionLog says it was in then. A form with no log at all
+    (records made before the workflow existed) counts in its current state."""
+    newer = RiskForm.objects.filter(previous_version=OuterRef("pk"), created_at__lt=cutoff)
+    last = (
+        TransitionLog.objects.filter(form=OuterRef("pk"), created_at__lt=cutoff)
+        .order_by("-created_at", "-id")
+        .values("to_state")[:1]
+    )
+    logged = TransitionLog.objects.filter(form=OuterRef("pk"))
+    qs = (
+        RiskForm.objects.filter(unit__in=units, round__year=year, created_at__lt=cutoff)
+        .exclude(Exists(newer))
+        .annotate(
+            state_at=Coalesce(
+                Subquery(last),
+                Case(When(Exists(logged), then=Value(FormState.DRAFT.value)), default=F("state")),
+            )
+        )
+    )
+    return scoped_forms(user, qs)
+
+
+def _level(point_prefix: str = "") -> Coalesce:
+    return Coalesce(f"{point_prefix}final_level", f"{point_prefix}proposed_level")
+
+
 def build_summary(
     *,
     unit: Unit,
@@ -123,18 +200,25 @@ def build_summary(
     as_of = min(end, timezone.localdate())
     units = summary_units(unit, with_subunits)
     s = Summary(unit, units, year, quarter, with_subunits, start, end, as_of)
+    lo, hi = _day_start(start), _day_start(end + dt.timedelta(days=1))
     forms = _current_forms(user, units, year)
     form_ids = forms.values("pk")
+    at_end = _forms_at(user, units, year, hi)
+    # Every version of the units' forms the reader may see (events of the quarter may concern
+    # a version that has since been re-rated).
+    visible_ids = scoped_forms(user, RiskForm.objects.filter(unit__in=units)).values("pk")
     multi = len(units) > 1
+    state_labels = dict(FormState.choices)
 
     def dept_name(name: str | None) -> str:
         return name or "领导班子"
 
-    # 1. progress by state and department (one query)
+    # 1. progress by state and department as at the quarter's end (one query)
     progress: dict[tuple[str, str], dict] = {}
     for row in (
-        RiskForm.objects.filter(pk__in=form_ids)
-        .values("unit__path", "unit__name", "department__order", "department__name", "state")
+        at_end.values(
+            "unit__path", "unit__name", "department__order", "department__name", "state_at"
+        )
         .annotate(n=Count("id"))
         .order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
     ):
@@ -147,7 +231,7 @@ def build_summary(
                 "counts": {state.value: 0 for state in FormState},
             },
         )
-        entry["counts"][row["state"]] += row["n"]
+        entry["counts"][row["state_at"]] += row["n"]
     s.progress = list(progress.values())
     for entry in s.progress:
         entry["total"] = sum(entry["counts"].values())
@@ -156,15 +240,24 @@ def build_summary(
         state.value: sum(e["counts"][state.value] for e in s.progress) for state in FormState
     }
 
-    points = RiskPoint.objects.filter(form__in=form_ids).annotate(
-        level=Coalesce("final_level", "proposed_level")
-    )
+    points = RiskPoint.objects.filter(form__in=form_ids).annotate(level=_level())
     # 2 + 3. level × category and department × level from one aggregation over the points
     # (grouped on ids only: names come from the small unit and department tables).
     unit_by_id = {u.pk: u for u in units}
     departments = {
         d["pk"]: d for d in Department.objects.filter(unit__in=units).values("pk", "name", "order")
     }
+
+    def dept_order(unit_id: int, dept_id: int | None) -> tuple:
+        return (
+            unit_by_id[unit_id].path,
+            -1 if dept_id is None else departments[dept_id]["order"],
+            dept_id or 0,
+        )
+
+    def dept_label(dept_id: int | None) -> str:
+        return dept_name(departments[dept_id]["name"] if dept_id else None)
+
     by_dept: dict[tuple[int, int | None], dict] = {}
     for row in (
         points.values("form__unit_id", "form__department_id", "level", "category")
@@ -179,13 +272,9 @@ def build_summary(
             (row["form__unit_id"], dept_id),
             {
                 "unit": unit_by_id[row["form__unit_id"]].name,
-                "department": dept_name(departments[dept_id]["name"] if dept_id else None),
+                "department": dept_label(dept_id),
                 "levels": {lv: 0 for lv in s.levels},
-                "_order": (
-                    unit_by_id[row["form__unit_id"]].path,
-                    -1 if dept_id is None else departments[dept_id]["order"],
-                    dept_id or 0,
-                ),
+                "_order": dept_order(row["form__unit_id"], dept_id),
             },
         )
         entry["levels"][level] += row["n"]
@@ -223,22 +312,95 @@ def build_summary(
             }
         )
 
-    # 5. forms re-rated in the quarter: new versions opened in it (one query)
-    tz = timezone.get_current_timezone()
-    window = (
-        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    form_related = ("form__unit", "form__post__department", "form__department", "form__filler")
+
+    def level_change(source: str, p: RiskPoint, old: int, new: int, when, reason: str) -> dict:
+        f = p.form
+        return {
+            "source": source,
+            "form_id": f.pk,
+            "unit": f.unit.name,
+            "department": dept_name(f.department.name if f.department_id else None),
+            "subject": f.subject_title,
+            "version": f.version,
+            "category": labels.get(p.category, p.category),
+            "description": p.description,
+            "from_level": old,
+            "to_level": new,
+            # Level 1 is the highest risk: a smaller number is a raised level.
+            "direction": "raised" if new < old else "lowered",
+            "date": timezone.localtime(when).date().isoformat(),
+            "reason": reason,
+        }
+
+    # 5a. levels changed at a collective decision recorded in the quarter (one query)
+    decided = FormDecision.objects.filter(
+        form=OuterRef("form_id"), decided_at__gte=lo, decided_at__lt=hi
     )
+    for p in (
+        RiskPoint.objects.filter(form__in=visible_ids, final_level__isnull=False)
+        .exclude(final_level=F("proposed_level"))
+        .annotate(
+            decided_at=Subquery(
+                decided.order_by("-decided_at", "-id").values("decided_at")[:1],
+                output_field=DateTimeField(),
+            )
+        )
+        .filter(decided_at__isnull=False)
+        .select_related(*form_related)
+        .order_by("form__unit__path", "decided_at", "form_id", "order", "id")
+    ):
+        s.level_changes.append(
+            level_change(
+                "decision", p, p.proposed_level, p.final_level, p.decided_at, p.final_reason
+            )
+        )
+
+    # 5b. re-rated versions opened in the quarter against the same point of the previous
+    # version (matched by position; one query)
+    previous = RiskPoint.objects.filter(
+        form=OuterRef("form__previous_version_id"), order=OuterRef("order")
+    ).annotate(lv=_level())
+    for p in (
+        RiskPoint.objects.filter(
+            form__in=visible_ids,
+            form__previous_version__isnull=False,
+            form__created_at__gte=lo,
+            form__created_at__lt=hi,
+        )
+        .annotate(
+            level=_level(),
+            previous_level=Subquery(previous.values("lv")[:1], output_field=IntegerField()),
+        )
+        .filter(previous_level__isnull=False, level__isnull=False)
+        .exclude(level=F("previous_level"))
+        .select_related(*form_related, "form__rerating")
+        .order_by("form__unit__path", "form__created_at", "form_id", "order", "id")
+    ):
+        rerating = getattr(p.form, "rerating", None)
+        s.level_changes.append(
+            level_change(
+                "rerate",
+                p,
+                p.previous_level,
+                p.level,
+                p.form.created_at,
+                rerating.reason if rerating else "",
+            )
+        )
+
+    # 6. forms re-rated in the quarter: new versions opened in it, with why (one query)
     rerated = scoped_forms(
         user,
         RiskForm.objects.filter(
             unit__in=units,
             previous_version__isnull=False,
-            created_at__gte=window[0],
-            created_at__lt=window[1],
+            created_at__gte=lo,
+            created_at__lt=hi,
         ),
-    ).select_related("unit", "post", "department", "filler", "round")
+    ).select_related("unit", "post__department", "department", "filler", "round", "rerating")
     for f in rerated.order_by("unit__path", "created_at"):
+        rerating = getattr(f, "rerating", None)
         s.rerated.append(
             {
                 "form_id": f.pk,
@@ -247,33 +409,160 @@ def build_summary(
                 "version": f.version,
                 "state": f.get_state_display(),
                 "opened": timezone.localtime(f.created_at).date().isoformat(),
+                "reason_kind": rerating.get_reason_kind_display() if rerating else "",
+                "reason": rerating.reason if rerating else "",
             }
         )
 
-    # 6. overdue: waiting on a phase whose deadline has passed by the end of the quarter
+    # 7. objections: raised / answered / upheld in the quarter and open at its end, by
+    # department (one grouped query), and the open ones listed (one query). Never who raised.
+    objections = Objection.objects.filter(form__in=visible_ids)
+    in_q = Q(raised_at__gte=lo, raised_at__lt=hi)
+    answered_q = Q(answered_at__gte=lo, answered_at__lt=hi)
+    open_q = Q(raised_at__lt=hi) & (Q(answered_at__isnull=True) | Q(answered_at__gte=hi))
+    rows = []
+    for row in (
+        objections.values("form__unit_id", "form__department_id")
+        .annotate(
+            raised=Count("id", filter=in_q),
+            answered=Count("id", filter=answered_q),
+            upheld=Count("id", filter=answered_q & Q(upheld=True)),
+            open=Count("id", filter=open_q),
+        )
+        .order_by()
+    ):
+        if not (row["raised"] or row["answered"] or row["open"]):
+            continue
+        rows.append(
+            {
+                "unit": unit_by_id[row["form__unit_id"]].name,
+                "department": dept_label(row["form__department_id"]),
+                "raised": row["raised"],
+                "answered": row["answered"],
+                "upheld": row["upheld"],
+                "open": row["open"],
+                "_order": dept_order(row["form__unit_id"], row["form__department_id"]),
+            }
+        )
+    s.objections_by_department = sorted(rows, key=lambda e: e.pop("_order"))
+    s.objections_totals = {
+        k: sum(r[k] for r in s.objections_by_department)
+        for k in ("raised", "answered", "upheld", "open")
+    }
+    for o in (
+        objections.filter(open_q)
+        .select_related("point", *form_related)
+        .order_by("form__unit__path", "raised_at", "id")
+    ):
+        f = o.form
+        raised_on = timezone.localtime(o.raised_at).date()
+        s.open_objections.append(
+            {
+                "form_id": f.pk,
+                "unit": f.unit.name,
+                "department": dept_name(f.department.name if f.department_id else None),
+                "subject": f.subject_title,
+                "point": o.point.description if o.point_id else "",
+                "text": o.text,
+                "raised": raised_on.isoformat(),
+                "days_open": (as_of - raised_on).days,
+            }
+        )
+
+    # 8. rating participation: windows running in the quarter (one query), their forms,
+    # ratings and raters (two grouped queries) and the people in their scope (one query).
+    visible_in_window = RatingWindow.forms.through.objects.filter(
+        ratingwindow_id=OuterRef("pk"), riskform_id__in=visible_ids
+    )
+    windows = list(
+        RatingWindow.objects.filter(unit__in=units, opened_at__lt=hi)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lo))
+        .filter(Exists(visible_in_window))
+        .select_related("unit", "department")
+        .order_by("unit__path", "opened_at", "id")
+    )
+    window_ids = [w.pk for w in windows]
+    n_forms = dict(
+        RatingWindow.forms.through.objects.filter(
+            ratingwindow_id__in=window_ids, riskform_id__in=visible_ids
+        )
+        .values("ratingwindow_id")
+        .annotate(n=Count("id"))
+        .values_list("ratingwindow_id", "n")
+    )
+    tallies = {
+        row["window_id"]: row
+        for row in Rating.objects.filter(window_id__in=window_ids, point__form__in=visible_ids)
+        .values("window_id")
+        .annotate(
+            ratings=Count("id"),
+            raters=Count("rater_id", distinct=True),
+            points_rated=Count("point_id", distinct=True),
+            **{
+                verdict.value: Count("id", filter=Q(verdict=verdict.value))
+                for verdict in RatingVerdict
+            },
+        )
+        .order_by()
+    }
+    people: dict[tuple[int, int | None], int] = {}
+    for row in (
+        Person.objects.filter(unit__in=units, active=True)
+        .values("unit_id", "department_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        people[(row["unit_id"], row["department_id"])] = row["n"]
+    for w in windows:
+        t = tallies.get(w.pk, {})
+        eligible = (
+            people.get((w.unit_id, w.department_id), 0)
+            if w.department_id
+            else sum(n for (u, _d), n in people.items() if u == w.unit_id)
+        )
+        s.rating_windows.append(
+            {
+                "unit": w.unit.name,
+                "scope": w.department.name if w.department_id else "全单位",
+                "opened": timezone.localtime(w.opened_at).date().isoformat(),
+                "deadline": timezone.localtime(w.deadline).date().isoformat(),
+                "closed": timezone.localtime(w.closed_at).date().isoformat()
+                if w.closed_at
+                else None,
+                "forms": n_forms.get(w.pk, 0),
+                "points_rated": t.get("points_rated", 0),
+                "ratings": t.get("ratings", 0),
+                "raters": t.get("raters", 0),
+                "people_in_scope": eligible,
+                "agree": t.get(RatingVerdict.AGREE.value, 0),
+                "too_high": t.get(RatingVerdict.TOO_HIGH.value, 0),
+                "too_low": t.get(RatingVerdict.TOO_LOW.value, 0),
+            }
+        )
+
+    # 9. overdue: waiting at the quarter's end on a phase whose deadline had passed (one query)
     overdue_q = Q(pk__in=[])
     for state, deadline in DEADLINE_BY_STATE.items():
-        overdue_q |= Q(state=state, **{f"round__{deadline}__lt": as_of})
+        overdue_q |= Q(state_at=state, **{f"round__{deadline}__lt": as_of})
     for f in (
-        RiskForm.objects.filter(pk__in=form_ids)
-        .filter(overdue_q)
-        .select_related("unit", "round", "post", "department", "filler")
+        at_end.filter(overdue_q)
+        .select_related("unit", "round", "post__department", "department", "filler")
         .order_by("unit__path", F("department__order").asc(nulls_first=True), "post__order", "id")
     ):
-        deadline = getattr(f.round, DEADLINE_BY_STATE[f.state])
+        deadline = getattr(f.round, DEADLINE_BY_STATE[f.state_at])
         s.overdue.append(
             {
                 "form_id": f.pk,
                 "unit": f.unit.name,
                 "department": dept_name(f.department.name if f.department_id else None),
                 "subject": f.subject_title,
-                "state": f.get_state_display(),
+                "state": state_labels[f.state_at],
                 "deadline": deadline.isoformat(),
                 "days_overdue": (as_of - deadline).days,
             }
         )
     if not multi:
-        for rows in (s.progress, s.by_department):
+        for rows in (s.progress, s.by_department, s.objections_by_department):
             for entry in rows:
                 entry["unit"] = unit.name
     return s
@@ -436,9 +725,19 @@ def as_dict(s: Summary) -> dict:
             for e in s.by_department
         ],
         "key_posts_level_1": s.key_level1,
+        "level_changes": s.level_changes,
+        "level_changes_totals": s.level_change_totals(),
         "rerated_forms": s.rerated,
+        "objections": {
+            **s.objections_totals,
+            "by_department": s.objections_by_department,
+            "open_items": s.open_objections,
+        },
+        "rating_windows": s.rating_windows,
+        "rating_totals": s.rating_totals,
         "overdue_forms": s.overdue,
-        "not_yet_available": [key for key, _label in PENDING],
+        "not_yet_available": [p["key"] for p in s.pending],
+        "notes": {p["key"]: p["note"] for p in s.pending},
     }
 
 
@@ -462,7 +761,42 @@ def template_context(s: Summary) -> dict:
             for e in s.progress
         ],
         "progress_totals": [s.progress_totals[st.value] for st in s.states],
+        "level_change_rows": level_change_rows(s),
+        "level_change_totals": s.level_change_totals(),
     }
+
+
+def level_change_rows(s: Summary) -> list[list]:
+    """The level changes as table rows (the same in HTML, PDF and Excel)."""
+    return [
+        [
+            LEVEL_CHANGE_SOURCES[r["source"]],
+            r["unit"],
+            r["department"],
+            r["subject"],
+            r["description"],
+            s.level_label(r["from_level"]),
+            s.level_label(r["to_level"]),
+            "上调" if r["direction"] == "raised" else "下调",
+            r["date"],
+            r["reason"],
+        ]
+        for r in s.level_changes
+    ]
+
+
+LEVEL_CHANGE_HEADERS = [
+    "环节",
+    "单位",
+    "部室",
+    "对象",
+    "风险点",
+    "原等级",
+    "新等级",
+    "调整",
+    "日期",
+    "理由",
+]
 
 
 def workbook(s: Summary) -> bytes:
@@ -524,16 +858,129 @@ def workbook(s: Summary) -> bytes:
             for r in s.key_level1
         ],
     )
+    ws = wb.create_sheet("等级调整")
+    excel.write_table(
+        ws,
+        title=s.title + "·本季度风险等级上调、下调",
+        subtitle=subtitle,
+        headers=LEVEL_CHANGE_HEADERS,
+        widths=[10, 18, 14, 26, 40, 8, 8, 6, 12, 40],
+        rows=level_change_rows(s),
+    )
     ws = wb.create_sheet("重新评定")
     excel.write_table(
         ws,
         title=s.title + "·本季度重新评定的一览表",
         subtitle=subtitle,
-        headers=["编号", "单位", "对象", "版本", "状态", "开启日期"],
-        widths=[8, 18, 30, 6, 10, 12],
+        headers=["编号", "单位", "对象", "版本", "状态", "开启日期", "原因", "说明"],
+        widths=[8, 18, 30, 6, 10, 12, 16, 40],
         rows=[
-            [r["form_id"], r["unit"], r["subject"], r["version"], r["state"], r["opened"]]
+            [
+                r["form_id"],
+                r["unit"],
+                r["subject"],
+                r["version"],
+                r["state"],
+                r["opened"],
+                r["reason_kind"],
+                r["reason"],
+            ]
             for r in s.rerated
+        ],
+    )
+    ws = wb.create_sheet("异议")
+    t = s.objections_totals
+    excel.write_table(
+        ws,
+        title=s.title + "·异议提出与答复",
+        subtitle=subtitle,
+        headers=["单位", "部室", "本季度提出", "本季度答复", "其中异议成立", "季末未答复"],
+        widths=[18, 14, 11, 11, 12, 11],
+        rows=[
+            *[
+                [r["unit"], r["department"], r["raised"], r["answered"], r["upheld"], r["open"]]
+                for r in s.objections_by_department
+            ],
+            ["合计", "", t["raised"], t["answered"], t["upheld"], t["open"]],
+        ],
+    )
+    ws = wb.create_sheet("未答复异议")
+    excel.write_table(
+        ws,
+        title=s.title + "·季末尚未答复的异议",
+        subtitle=subtitle,
+        headers=["编号", "单位", "部室", "对象", "风险点", "异议内容", "提出日期", "已等待天数"],
+        widths=[8, 18, 14, 26, 30, 40, 12, 10],
+        rows=[
+            [
+                r["form_id"],
+                r["unit"],
+                r["department"],
+                r["subject"],
+                r["point"],
+                r["text"],
+                r["raised"],
+                r["days_open"],
+            ]
+            for r in s.open_objections
+        ],
+    )
+    ws = wb.create_sheet("群众评议")
+    rt = s.rating_totals
+    excel.write_table(
+        ws,
+        title=s.title + "·群众评议参与情况",
+        subtitle=subtitle + "（只统计人数与意见数，不含评议人姓名）",
+        headers=[
+            "单位",
+            "范围",
+            "开始",
+            "截止",
+            "结束",
+            "一览表",
+            "被评风险点",
+            "评议意见",
+            "参评人数",
+            "范围内人数",
+            "同意",
+            "偏高",
+            "偏低",
+        ],
+        widths=[18, 14, 11, 11, 11, 8, 10, 9, 9, 10, 7, 7, 7],
+        rows=[
+            *[
+                [
+                    w["unit"],
+                    w["scope"],
+                    w["opened"],
+                    w["deadline"],
+                    w["closed"] or "进行中",
+                    w["forms"],
+                    w["points_rated"],
+                    w["ratings"],
+                    w["raters"],
+                    w["people_in_scope"],
+                    w["agree"],
+                    w["too_high"],
+                    w["too_low"],
+                ]
+                for w in s.rating_windows
+            ],
+            [
+                "合计",
+                "",
+                "",
+                "",
+                "",
+                rt["forms"],
+                rt["points_rated"],
+                rt["ratings"],
+                rt["raters"],
+                "",
+                rt["agree"],
+                rt["too_high"],
+                rt["too_low"],
+            ],
         ],
     )
     ws = wb.create_sheet("逾期")
@@ -555,6 +1002,15 @@ def workbook(s: Summary) -> bytes:
             ]
             for r in s.overdue
         ],
+    )
+    ws = wb.create_sheet("未统计事项")
+    excel.write_table(
+        ws,
+        title=s.title + "·未统计事项",
+        subtitle=subtitle,
+        headers=["事项", "说明"],
+        widths=[40, 70],
+        rows=[[p["label"], p["note"]] for p in s.pending],
     )
     return excel.workbook_bytes(wb)
 

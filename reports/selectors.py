@@ -2,8 +2,8 @@
 
 A form report is found in `forms_visible_to(user)` or not at all (404). The unit register lists
 the risk points of the forms the user may read among the unit's current filed forms; who may
-open a unit's register at all is decided by `may_read_register` from the same org-chart roles
-(members read their unit's published register; 廉防办 and 纪检 read the units granted to them).
+open a unit's register or quarterly summary at all is decided in risks.permissions
+(`can_read_register`, `can_read_quarterly`) from the same org-chart roles.
 Every function here issues a fixed number of queries whatever the number of rows.
 """
 
@@ -29,16 +29,11 @@ from django.shortcuts import get_object_or_404
 
 from risks.enums import SubjectKind
 from risks.models import Measure, RiskForm, RiskPoint, Round
-from risks.permissions import forms_visible_to
+from risks.permissions import can_read_quarterly, can_read_register, forms_visible_to
 from units import roles
 from units.enums import PostTier, Role
 from units.models import Unit
 from workflow.enums import FormState
-
-# Roles over a unit that open its register; which rows show is still forms_visible_to's answer.
-REGISTER_READER_ROLES = frozenset(
-    {Role.MEMBER, Role.PRINCIPAL, Role.LEADER, Role.INTEGRITY_OFFICE, Role.INSPECTOR}
-)
 
 
 class _Operator:
@@ -91,33 +86,19 @@ def form_for_report(*, user: Reader, pk: int) -> RiskForm:
     return get_object_or_404(scoped_forms(user, form_queryset()), pk=pk)
 
 
-def may_read_register(user: User | AnonymousUser | None, unit: Unit) -> bool:
-    person = roles.person_for(user)
-    return bool(roles.roles_over_unit(person, unit) & REGISTER_READER_ROLES)
-
-
 def register_unit(*, user: User | AnonymousUser, code: str) -> Unit:
     """The unit whose register the user asked for, or 404 (unknown or not theirs alike)."""
     unit = Unit.objects.filter(code=code).first()
-    if unit is None or not may_read_register(user, unit):
+    if unit is None or not can_read_register(user, unit):
         raise Http404("没有找到该单位的台账。")
     return unit
-
-
-# Roles over a unit that open its quarterly summary (discipline inspection and its office).
-SUMMARY_READER_ROLES = frozenset({Role.INSPECTOR, Role.INTEGRITY_OFFICE, Role.PRINCIPAL})
-
-
-def may_read_summary(user: User | AnonymousUser | None, unit: Unit) -> bool:
-    person = roles.person_for(user)
-    return bool(roles.roles_over_unit(person, unit) & SUMMARY_READER_ROLES)
 
 
 def summary_unit(*, user: User | AnonymousUser, code: str) -> Unit:
     """The unit of a quarterly summary, or 404. The figures themselves still count only the
     forms the user may read (forms_visible_to)."""
     unit = Unit.objects.filter(code=code).first()
-    if unit is None or not may_read_summary(user, unit):
+    if unit is None or not can_read_quarterly(user, unit):
         raise Http404("没有找到该单位的汇总。")
     return unit
 

@@ -179,11 +179,11 @@ def _job_progress(job: ReportJob) -> Progress:
 def may_read_job(user, job: ReportJob) -> bool:
     """Whether the user may still read what the job reports on (checked again at run time and
     at download: a role lost since the request means no file)."""
-    from reports import selectors
+    from risks.permissions import can_read_quarterly, can_read_register
 
     if job.kind == JobKind.QUARTERLY:
-        return selectors.may_read_summary(user, job.unit)
-    return selectors.may_read_register(user, job.unit)
+        return can_read_quarterly(user, job.unit)
+    return can_read_register(user, job.unit)
 
 
 def report_job_run(*, job_id: str) -> None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from reports import layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
+from risks.permissions import can_read_quarterly
 from workflow.enums import FormState
 
 REGISTER_PAGE_SIZE = 100
@@ -41,7 +42,7 @@ def _file_response(fieldfile, *, fmt: str, filename: str, fallback: str) -> File
 def index(request: HttpRequest) -> HttpResponse:
     """报表: the registers the user may open."""
     units = selectors.register_units(request.user)
-    summary_units = [u for u in units if selectors.may_read_summary(request.user, u)]
+    summary_units = [u for u in units if can_read_quarterly(request.user, u)]
     return render(request, "reports/index.html", {"units": units, "summary_units": summary_units})
 
 
@@ -158,7 +159,7 @@ def _own_job(request: HttpRequest, pk) -> ReportJob:
     job = get_object_or_404(
         ReportJob.objects.select_related("unit"), pk=pk, requested_by=request.user
     )
-    if not selectors.may_read_register(request.user, job.unit):
+    if not services.may_read_job(request.user, job):
         raise Http404
     return job
 

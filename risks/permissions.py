@@ -175,3 +175,26 @@ def may_browse_forms(user: User | AnonymousUser | None) -> bool:
             for role, _path, _sub in h.grants
         )
     )
+
+
+# --- Unit reports: the register (台账) and the quarterly summary (季度汇总). -------------------
+# Who may open a unit's report at all; which rows it shows is still forms_visible_to's answer.
+
+# Members read their unit's published register; 廉防办 and 纪检 the units granted to them.
+REGISTER_READER_ROLES = frozenset(
+    {Role.MEMBER, Role.PRINCIPAL, Role.LEADER, Role.INTEGRITY_OFFICE, Role.INSPECTOR}
+)
+# The quarterly summary is for discipline inspection, its office and the principal.
+QUARTERLY_READER_ROLES = frozenset({Role.INSPECTOR, Role.INTEGRITY_OFFICE, Role.PRINCIPAL})
+
+
+def can_read_register(user: User | AnonymousUser | None, unit: Unit) -> bool:
+    """May open the unit's register (台账) and its bound volume (资料汇编)."""
+    person = roles.person_for(user)
+    return bool(roles.roles_over_unit(person, unit) & REGISTER_READER_ROLES)
+
+
+def can_read_quarterly(user: User | AnonymousUser | None, unit: Unit) -> bool:
+    """May open the unit's quarterly summary (季度汇总)."""
+    person = roles.person_for(user)
+    return bool(roles.roles_over_unit(person, unit) & QUARTERLY_READER_ROLES)

@@ -30,6 +30,7 @@ from risks.forms import (
 from risks.models import RiskForm, RiskPoint
 from risks.services import PointInput, StaleRevision
 from units import roles
+from workflow import selectors as workflow_selectors
 from workflow.enums import FormState
 
 NEW_PREFIX = "new"
@@ -80,6 +81,18 @@ def _level_matrix(form: RiskForm) -> list[dict]:
     ]
 
 
+def _breadcrumb(request: HttpRequest, form: RiskForm) -> dict:
+    """The list the reader most likely came from: their own forms, the browsing list, or
+    the published register (a colleague reading a form during 公示)."""
+    if form.filler is not None and form.filler.user_id == request.user.pk:
+        return {"crumb_url": reverse("risks:my_forms"), "crumb_label": "我的一览表"}
+    if permissions.may_browse_forms(request.user):
+        return {"crumb_url": reverse("risks:form_list"), "crumb_label": "一览表查阅"}
+    if form.state == FormState.PUBLIC_NOTICE:
+        return {"crumb_url": reverse("workflow:notice_register"), "crumb_label": "公示"}
+    return {}
+
+
 def _detail_context(
     request: HttpRequest,
     form: RiskForm,
@@ -92,12 +105,23 @@ def _detail_context(
     context: dict = {
         "form": form,
         "editable": editable,
+        **_breadcrumb(request, form),
         "points": list(form.points.all()),
         "missing": form.missing_items(),
         "matrix": _level_matrix(form),
         "harm_labels": [label for _value, label in Harm.choices],
         "can_reassign": permissions.can_reassign_filler(request.user, form),
+        # The approval chain's panel below the form (templates/workflow/_form_actions.html).
+        "actions": workflow_selectors.available_actions(request.user, form),
+        "timeline": workflow_selectors.form_timeline(form),
     }
+    if form.state not in (FormState.DRAFT, FormState.DEPT_REVIEW):
+        # 群众评议 results (anonymous tallies) once the form has been out for rating.
+        tallies = workflow_selectors.tallies_for_forms([form])
+        if any(t.total for t in tallies.values()):
+            for point in context["points"]:
+                point.tally = tallies.get(point.pk)
+            context["show_tallies"] = True
     if not editable:
         return context
     if edit_form is None:

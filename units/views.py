@@ -6,24 +6,44 @@ from risks import selectors as risk_selectors
 from units import roles
 from workflow import selectors as workflow_selectors
 
+# Work lines that only concern people holding a review or signing role: hidden from others
+# while empty, so a staff member's list is not padded with zeros that can never move.
+_ROLE_LINES = {
+    "workflow:review_queue": lambda h: bool(
+        h.headed_department_ids or h.supervised_department_ids or h.principal_unit_ids
+    ),
+    "workflow:sign_queue": lambda h: bool(h.supervised_department_ids or h.principal_unit_ids),
+}
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """我的工作台: who I am in the org chart and which roles I hold."""
+    """我的工作台: one 待办 list with counts, then who I am in the org chart and my roles."""
     person = roles.person_for(request.user)
-    if person is not None:
-        person = type(person).objects.select_related("unit", "department", "post").get(pk=person.pk)
+    if person is None:
+        return render(request, "units/home.html", {"person": None})
+    held = roles.holdings(person)
+    person = type(person).objects.select_related("unit", "department", "post").get(pk=person.pk)
+    forms_to_fill = risk_selectors.forms_to_fill(request.user)
+    worklist = []
+    for item in workflow_selectors.worklist(request.user):
+        if item.url_name == "risks:my_forms":
+            item.count = len(forms_to_fill)
+        elif (
+            item.url_name in _ROLE_LINES and not item.count and not _ROLE_LINES[item.url_name](held)
+        ):
+            continue
+        worklist.append(item)
     return render(
         request,
         "units/home.html",
         {
             "person": person,
             "org_roles": roles.org_roles(person),
-            "concurrent_posts": list(person.concurrent_posts.all()) if person else [],
-            # risks: the forms this person must fill in (count and links)
-            "forms_to_fill": risk_selectors.forms_to_fill(request.user) if person else [],
-            # 我的待办 and the progress board link (workflow app)
-            "worklist": workflow_selectors.worklist(request.user) if person else [],
-            "may_see_board": workflow_selectors.may_see_board(request.user) if person else False,
+            "concurrent_posts": list(person.concurrent_posts.all()),
+            "worklist": worklist,
+            "pending_total": sum(item.count for item in worklist),
+            "forms_to_fill": forms_to_fill,
+            "may_see_board": workflow_selectors.may_see_board(request.user),
         },
     )

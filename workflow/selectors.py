@@ -423,7 +423,7 @@ def worklist(user: User) -> list[WorkItem]:
         WorkItem(
             "待填报的一览表",
             RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count(),
-            "workflow:my_forms",
+            "risks:my_forms",
         ),
         WorkItem(
             "待审核（部室审核）",
@@ -594,17 +594,6 @@ def may_see_board(user: User) -> bool:
 
 def is_office_for(user: User, unit_id: int) -> bool:
     return unit_id in {u.pk for u in office_units(user)}
-
-
-def my_forms(user: User) -> list[RiskForm]:
-    person = roles.person_for(user)
-    if person is None:
-        return []
-    return list(
-        RiskForm.objects.filter(filler=person)
-        .select_related(*FORM_RELATED)
-        .order_by("-round__year", "-version", "id")
-    )
 
 
 @dataclass

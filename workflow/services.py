@@ -787,7 +787,7 @@ def _next_step(form: RiskForm) -> list[tuple[Person, str, str, str, str]]:
     state = form.state
     steps: list[tuple[Person, str, str, str, str]] = []
     if state == FormState.DRAFT and form.filler_id:
-        steps.append((form.filler, "fill", f"《{title}》待您填报", "", "workflow:form"))
+        steps.append((form.filler, "fill", f"《{title}》待您填报", "", "risks:form_detail"))
     elif state == FormState.DEPT_REVIEW:
         for p in people_who_may_act(form):
             steps.append(
@@ -863,7 +863,7 @@ def _notify_after_transition(
                 recipient=form.filler.user,
                 kind=f"returned:{form.pk}",
                 message=f"《{form.subject_title}》被退回修改：{comment}"[:300],
-                url=reverse("workflow:form", args=[form.pk]),
+                url=reverse("risks:form_detail", args=[form.pk]),
                 form=form,
             )
         return
@@ -873,7 +873,9 @@ def _notify_after_transition(
         if kind == "sign" and action in (Action.SIGN_SUPERVISOR, Action.SIGN_PRINCIPAL):
             continue  # the other signer was told when the decision was recorded
         url = (
-            reverse(url_name, args=[form.pk]) if url_name == "workflow:form" else reverse(url_name)
+            reverse(url_name, args=[form.pk])
+            if url_name == "risks:form_detail"
+            else reverse(url_name)
         )
         notification_push(
             recipient=person.user,

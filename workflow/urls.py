@@ -5,7 +5,6 @@ from workflow import views
 app_name = "workflow"
 
 urlpatterns = [
-    path("forms/mine/", views.my_forms, name="my_forms"),
     path("forms/<int:pk>/", views.form_detail, name="form"),
     path("forms/<int:pk>/act/", views.form_act, name="act"),
     path("forms/<int:pk>/changes/", views.version_changes, name="changes"),

@@ -82,8 +82,9 @@ def form_panel_context(request: HttpRequest, form: RiskForm) -> dict:
 @login_required
 @require_GET
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    form = selectors.form_for_user(request.user, pk)
-    return render(request, "workflow/form.html", form_panel_context(request, form))
+    """The chain's own form page was merged into risks:form_detail; this address stays as a
+    permanent redirect because notifications already sent store it."""
+    return redirect("risks:form_detail", pk=pk, permanent=True)
 
 
 @login_required
@@ -111,11 +112,15 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
     except services.TransitionRefused as exc:
         for msg in exc.messages:
             messages.error(request, msg)
-        return _back(request, reverse("workflow:form", args=[form.pk]))
-    messages.success(request, f"《{form.subject_title}》：{action.label}完成。")
+        return _back(request, reverse("risks:form_detail", args=[form.pk]))
+    messages.success(
+        request,
+        f"《{form.subject_title}》：{action.label}完成，"
+        f"现处于“{result.form.get_state_display()}”阶段。",
+    )
     if result.new_form is not None:
         return redirect("workflow:changes", pk=result.new_form.pk)
-    return _back(request, reverse("workflow:form", args=[form.pk]))
+    return _back(request, reverse("risks:form_detail", args=[form.pk]))
 
 
 @login_required
@@ -131,12 +136,6 @@ def version_changes(request: HttpRequest, pk: int) -> HttpResponse:
         "workflow/changes.html",
         {"form": form, "previous": previous, "rows": selectors.version_changes(previous, form)},
     )
-
-
-@login_required
-@require_GET
-def my_forms(request: HttpRequest) -> HttpResponse:
-    return render(request, "workflow/my_forms.html", {"forms": selectors.my_forms(request.user)})
 
 
 # ------------------------------------------------------------------------- 部室审核

@@ -104,11 +104,12 @@ def test_round_page_costs_the_same_for_few_and_many_forms(client, demo, gyrc):
 def test_home_shows_forms_to_fill_with_count_and_links(client, demo, staff_form):
     client.force_login(demo["staff"])
     body = client.get(reverse("home")).content.decode()
-    assert "待填写的一览表" in body
+    assert "待填报的一览表" in body
     assert reverse("risks:form_detail", args=[staff_form.pk]) in body
     RiskForm.objects.filter(pk=staff_form.pk).update(state=FormState.DEPT_REVIEW)
     body = client.get(reverse("home")).content.decode()
-    assert "目前没有需要您填写的一览表" in body
+    assert reverse("risks:form_detail", args=[staff_form.pk]) not in body
+    assert "目前没有需要您办理的事项" in body
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,7 @@ def test_demo_chain_twice_changes_nothing(demo):
 
 PAGES = [
     "home",
-    "workflow:my_forms",
+    "risks:my_forms",
     "workflow:review_queue",
     "workflow:sign_queue",
     "workflow:rating_list",
@@ -83,7 +83,7 @@ def test_every_page_renders_for_every_persona_on_the_demo(demo, login):
         for name in PAGES:
             assert client.get(reverse(name)).status_code in (200, 403), (persona, name)
         for form in RiskForm.objects.all():
-            status = client.get(reverse("workflow:form", args=[form.pk])).status_code
+            status = client.get(reverse("risks:form_detail", args=[form.pk])).status_code
             assert status in (200, 404), (persona, form)
         status = client.get(reverse("workflow:meeting", args=[meeting.pk])).status_code
         assert status == (200 if persona == "office" else 403)

@@ -42,7 +42,7 @@ def test_inspector_reads_but_may_not_act(demo, forms, login):
     act(form, Action.SUBMIT, demo["staff"])
     client = login(demo["inspector"])
 
-    assert client.get(reverse("workflow:form", args=[form.pk])).status_code == 200
+    assert client.get(reverse("risks:form_detail", args=[form.pk])).status_code == 200
     assert post_action(client, form, "pass").status_code == 403
 
 
@@ -51,7 +51,7 @@ def test_out_of_scope_form_answers_404(demo, forms, outsider, login):
     act(form, Action.SUBMIT, demo["staff"])
     client = login(outsider)
 
-    assert client.get(reverse("workflow:form", args=[form.pk])).status_code == 404
+    assert client.get(reverse("risks:form_detail", args=[form.pk])).status_code == 404
     assert post_action(client, form, "pass").status_code == 404
     form.refresh_from_db()
     assert form.state == FormState.DEPT_REVIEW
@@ -62,7 +62,7 @@ def test_head_passes_from_the_form_page(demo, forms, login):
     act(form, Action.SUBMIT, demo["staff"])
     client = login(demo["head"])
 
-    page = client.get(reverse("workflow:form", args=[form.pk])).content.decode()
+    page = client.get(reverse("risks:form_detail", args=[form.pk])).content.decode()
     assert "审核通过" in page and "退回修改" in page
 
     response = post_action(client, form, "pass")
@@ -173,8 +173,8 @@ def test_no_page_a_filler_or_leader_reaches_shows_a_rater(demo, rated, rnd, meet
     decide(demo, form, meeting)
     urls = [
         reverse("home"),
-        reverse("workflow:form", args=[form.pk]),
-        reverse("workflow:my_forms"),
+        reverse("risks:form_detail", args=[form.pk]),
+        reverse("risks:my_forms"),
         reverse("workflow:rating_list"),
         reverse("workflow:sign_queue"),
         reverse("workflow:review_queue"),
@@ -263,10 +263,12 @@ def test_filed_form_admin_pages_refuse_writes(demo, forms, rnd, meeting, client)
 
 def test_filed_form_shows_no_action_but_rerate_for_the_office(demo, forms, rnd, meeting, login):
     form = filed_form(demo, forms, rnd, meeting)
-    staff_page = login(demo["staff"]).get(reverse("workflow:form", args=[form.pk])).content.decode()
+    staff_page = (
+        login(demo["staff"]).get(reverse("risks:form_detail", args=[form.pk])).content.decode()
+    )
     assert 'name="action"' not in staff_page
     office_page = (
-        login(demo["office"]).get(reverse("workflow:form", args=[form.pk])).content.decode()
+        login(demo["office"]).get(reverse("risks:form_detail", args=[form.pk])).content.decode()
     )
     assert 'value="rerate"' in office_page
 
