@@ -19,7 +19,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-CASE_MODULES = ["bench.cases_roster", "bench.cases_pages", "bench.cases_load"]
+CASE_MODULES = [
+    "bench.cases_roster",
+    "bench.cases_pages",
+    "bench.cases_load",
+    "bench.cases_reports",
+]
 
 
 @dataclass

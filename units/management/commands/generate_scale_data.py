@@ -7,7 +7,7 @@ from units.scale import generate
 
 class Command(BaseCommand):
     help = (
-        "生成压力测试用的模拟数据（单位、部室、岗位、人员、各状态的一览表、风险点与措施），"
+        "生成压力测试用的模拟数据（单位、部室、岗位、人员、各状态的一览表、风险点与措施、评议、流转记录、审定会议、公示与异议），"
         "批量写入。"
     )
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"已生成：单位 {result.units}，人员 {result.people}，一览表 {result.forms}，"
-            f"风险点 {result.points}，防控措施 {result.measures}；"
+            f"风险点 {result.points}，防控措施 {result.measures}，评议意见 {result.ratings}，"
+            f"流转记录 {result.log_rows}，审定记录 {result.decisions}，异议 {result.objections}；"
             f"用时 {time.perf_counter() - started:.1f} 秒。"
         )
