@@ -68,3 +68,18 @@ def click_worklist(page, live_server, label: str) -> None:
     home(page, live_server)
     page.get_by_role("link", name=label).first.click()
     page.wait_for_load_state()
+
+
+def nav(page, label: str) -> None:
+    """Follow an entry of the main navigation, opening its dropdown (or the phone menu) first."""
+    bar = page.get_by_role("navigation", name="主导航")
+    link = bar.get_by_role("link", name=label, exact=True, include_hidden=True).first
+    if not link.is_visible():
+        toggler = bar.get_by_role("button", name="展开导航")
+        if toggler.is_visible():
+            toggler.click()
+        group = link.locator("xpath=ancestor::li[button][1]/button")
+        if group.count():
+            group.click()
+    link.click()
+    page.wait_for_load_state()
