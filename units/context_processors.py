@@ -39,7 +39,6 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_groups": []}
-    from reports import selectors as report_selectors
     from workflow import selectors as workflow_selectors
 
     person = roles.person_for(user)
@@ -85,9 +84,9 @@ def navigation(request: HttpRequest) -> dict:
         add("office", "进度看板", reverse("workflow:board"))
     if risk_permissions.may_browse_forms(user):
         add("reports", "一览表查阅", reverse("risks:form_list"))
-    if person is not None and report_selectors.may_read_register(user, person.unit):
+    if person is not None and risk_permissions.can_read_register(user, person.unit):
         add("reports", "台账", reverse("reports:register", args=[person.unit.code]))
-    if person is not None and report_selectors.may_read_summary(user, person.unit):
+    if person is not None and risk_permissions.can_read_quarterly(user, person.unit):
         add("reports", "季度汇总", reverse("reports:quarterly", args=[person.unit.code]))
     if may_see_board and not office:
         add("reports", "进度看板", reverse("workflow:board"))

@@ -92,5 +92,23 @@ def log_in(live_server):
     return _log_in
 
 
+@pytest.fixture
+def persona(browser, live_server):
+    """persona("demo_staff") → a page in its own browser context, logged in through the login
+    form; every context is closed at teardown (before the database is flushed)."""
+    from tests.e2e.helpers import new_persona_page
+
+    pages = []
+
+    def _persona(username: str, password: str = "demo-pass-2026"):
+        page = new_persona_page(browser, live_server, username, password)
+        pages.append(page)
+        return page
+
+    yield _persona
+    for page in pages:
+        page.context.close()
+
+
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
