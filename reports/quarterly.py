@@ -338,7 +338,12 @@ def build_summary(
         form=OuterRef("form_id"), decided_at__gte=lo, decided_at__lt=hi
     )
     for p in (
-        RiskPoint.objects.filter(form__in=visible_ids, final_level__isnull=False)
+        RiskPoint.objects.filter(
+            form__in=FormDecision.objects.filter(
+                form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
+            ).values("form_id"),
+            final_level__isnull=False,
+        )
         .exclude(final_level=F("proposed_level"))
         .annotate(
             decided_at=Subquery(
