@@ -48,14 +48,14 @@ def plan() -> list:
     staff = [p for p in people if p.post.tier == PostTier.STAFF][2:32]
     code = unit.code
     pages = {
-        "staff": [("工作台", "/"), ("我的一览表", reverse("workflow:my_forms")),
+        "staff": [("工作台", "/"), ("我的一览表", reverse("risks:my_forms")),
                   ("群众评议", reverse("workflow:rating_list")),
                   ("公示", reverse("workflow:notice_register")),
                   ("台账", reverse("reports:register", args=[code])),
                   ("通知", reverse("workflow:notifications"))],
         "head": [("工作台", "/"), ("待审核", reverse("workflow:review_queue")),
                  ("一览表查阅", reverse("risks:form_list")),
-                 ("我的一览表", reverse("workflow:my_forms"))],
+                 ("我的一览表", reverse("risks:my_forms"))],
         "leader": [("工作台", "/"), ("待签字", reverse("workflow:sign_queue")),
                    ("一览表查阅", reverse("risks:form_list"))],
         "office": [("工作台", "/"), ("集体审定", reverse("workflow:collective")),

@@ -97,8 +97,6 @@ def _notifications(cast: dict, rows: int) -> None:
 
 # (page, state of the staff forms, who looks, url(cast), extra arrangement, generate kwargs)
 LIST_PAGES = [
-    ("我的一览表 (workflow:my_forms)", FormState.DRAFT, "staff",
-     lambda c: reverse("workflow:my_forms"), _my_forms, {}),
     ("我的一览表 (risks:my_forms)", FormState.DRAFT, "staff",
      lambda c: reverse("risks:my_forms"), _my_forms, {}),
     ("一览表查阅 (form list)", FormState.DEPT_REVIEW, "office",
