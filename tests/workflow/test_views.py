@@ -399,3 +399,20 @@ def test_notifications_page_and_nav_count(demo, forms, login, django_capture_on_
     assert "条未读" in page
     page = client.get(reverse("workflow:notifications")).content.decode()
     assert "待您审核" in page
+
+
+def test_opening_a_notification_is_a_post_that_marks_it_read(client, demo):
+    from workflow.models import Notification
+
+    notice = Notification.objects.create(
+        recipient=demo["staff"], kind="returned", message="您的一览表已被发回。", url="/"
+    )
+    client.force_login(demo["staff"])
+    url = reverse("workflow:notification_open", args=[notice.pk])
+
+    assert client.get(url).status_code == 405
+    notice.refresh_from_db()
+    assert notice.read_at is None
+    assert client.post(url).status_code == 302
+    notice.refresh_from_db()
+    assert notice.read_at is not None
