@@ -556,8 +556,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a notice read and go to what it is about: POST, since a GET never changes state."""
     notice = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.notifications_mark_read(user=request.user, ids=[notice.pk])
     target = notice.url or reverse("workflow:notifications")

@@ -12,14 +12,16 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.enums import AuditAction
 from audit.services import audit_record
+from risks.demo import load_demo_risks
 from tests.conftest import PERSONAS as PERSONA_USERNAMES
 from tests.security.url_access_table import LOGIN, PERSONAS, REDIRECT, URL_TABLE, demo_objects
 from units.demo import load_demo_org
+from workflow.demo import demo_chain_load
 
 # A GET may renew the session and write to the audit log; it changes nothing else.
 GET_MAY_WRITE = {"django_session", "audit_auditevent"}
@@ -55,9 +57,12 @@ def _outcome(response) -> int | str:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with media, django_db_blocker.unblock(), transaction.atomic():
         load_demo_org()
+        load_demo_risks()
+        demo_chain_load()
         audit_record(action=AuditAction.LOGIN, actor=User.objects.get(username="demo_staff"))
         objects = demo_objects()
         users = {key: User.objects.get(username=name) for key, name in PERSONA_USERNAMES.items()}

@@ -47,9 +47,11 @@ def logged_in(outcome, **overrides) -> dict[str, int | str]:
     return expect(outcome, anonymous=LOGIN, **overrides)
 
 
-def admin_only(*, admin, auditor) -> dict[str, int | str]:
-    """Admin pages: anonymous → login, people without an admin role → 403."""
-    return expect(403, anonymous=LOGIN, admin=admin, auditor=auditor)
+def admin_only(*, admin, auditor, office) -> dict[str, int | str]:
+    """Admin pages: anonymous → login, people without an admin role → 403. Three personas enter
+    the admin: the system admin (org chart, accounts), the audit admin (audit log) and the
+    integrity office (the risk library and its rounds, read-only)."""
+    return expect(403, anonymous=LOGIN, admin=admin, auditor=auditor, office=office)
 
 
 @dataclass(frozen=True)
@@ -59,27 +61,44 @@ class Row:
 
 
 def _model_rows(
-    app_model: str, obj: str, *, admin: dict[str, int | str], auditor: dict[str, int | str]
+    app_model: str,
+    obj: str,
+    *,
+    admin: dict[str, int | str],
+    auditor: dict[str, int | str],
+    office: dict[str, int | str],
 ) -> dict[str, Row]:
-    """The six URLs of a registered ModelAdmin; `admin`/`auditor` map view → outcome."""
+    """The six URLs of a registered ModelAdmin; `admin`/`auditor`/`office` map view → outcome."""
     app, model = app_model.split(".")
     pk = lambda objects: [objects[obj].pk]  # noqa: E731
     rows = {
-        f"admin:{app}_{model}_changelist": Row(admin_only(**_pick("changelist", admin, auditor))),
-        f"admin:{app}_{model}_add": Row(admin_only(**_pick("add", admin, auditor))),
-        f"admin:{app}_{model}_history": Row(admin_only(**_pick("history", admin, auditor)), pk),
-        f"admin:{app}_{model}_delete": Row(admin_only(**_pick("delete", admin, auditor)), pk),
-        f"admin:{app}_{model}_change": Row(admin_only(**_pick("change", admin, auditor)), pk),
+        f"admin:{app}_{model}_changelist": Row(
+            admin_only(**_pick("changelist", admin, auditor, office))
+        ),
+        f"admin:{app}_{model}_add": Row(admin_only(**_pick("add", admin, auditor, office))),
+        f"admin:{app}_{model}_history": Row(
+            admin_only(**_pick("history", admin, auditor, office)), pk
+        ),
+        f"admin:{app}_{model}_delete": Row(
+            admin_only(**_pick("delete", admin, auditor, office)), pk
+        ),
+        f"admin:{app}_{model}_change": Row(
+            admin_only(**_pick("change", admin, auditor, office)), pk
+        ),
         # The bare object URL redirects to its change page (whose own row decides access).
         f"admin/{app}/{model}/<path:object_id>/": Row(
-            admin_only(admin=REDIRECT, auditor=REDIRECT), pk
+            admin_only(admin=REDIRECT, auditor=REDIRECT, office=REDIRECT), pk
         ),
     }
     return rows
 
 
-def _pick(view: str, admin: dict, auditor: dict) -> dict:
-    return {"admin": admin.get(view, 403), "auditor": auditor.get(view, 403)}
+def _pick(view: str, admin: dict, auditor: dict, office: dict) -> dict:
+    return {
+        "admin": admin.get(view, 403),
+        "auditor": auditor.get(view, 403),
+        "office": office.get(view, 403),
+    }
 
 
 ORG_ADMIN = {"changelist": 200, "add": 200, "history": 200, "delete": 200, "change": 200}
@@ -90,14 +109,53 @@ NOT_IN_SCOPE = {"history": REDIRECT}
 
 
 def demo_objects() -> dict:
-    """Real objects of the demo organisation, for object URLs."""
+    """Real objects of the demo (organisation, the 2026 round part-way along the chain), for
+    object URLs. A few records the demo lacks (a finished report job, a minutes attachment, a
+    queued task) are added here, inside the test's rolled-back transaction."""
     from django.contrib.auth.models import User
     from django.contrib.contenttypes.models import ContentType
+    from django.core.files.base import ContentFile
+    from django_tasks_db.models import DBTaskResult
 
     from audit.models import AuditEvent
+    from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
+    from reports.services import form_report_file
+    from reports.tasks import run_report_job
+    from risks.models import LibraryEntry, RiskForm, Round
     from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
+    from workflow.enums import FormState
+    from workflow.models import (
+        CollectiveMeeting,
+        Notification,
+        Objection,
+        PublicNotice,
+        RatingWindow,
+        Signature,
+        TransitionLog,
+    )
 
     unit = Unit.objects.get(code="GYRC")
+    gyrc_forms = RiskForm.objects.filter(unit=unit).order_by("pk")
+    staff_form = gyrc_forms.get(filler__user__username="demo_staff")
+    filed_form = gyrc_forms.filter(state=FormState.FILED).first()
+    notice_form = gyrc_forms.filter(state=FormState.PUBLIC_NOTICE).first()
+    inspector = User.objects.get(username="demo_inspector")
+    job = ReportJob.objects.create(
+        kind=JobKind.QUARTERLY,
+        unit=unit,
+        format=ReportFormat.PDF,
+        params={"year": 2026, "quarter": 1, "with_subunits": False},
+        requested_by=inspector,
+        state=JobState.DONE,
+        progress=100,
+    )
+    job.file.save("quarterly.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    run_report_job.enqueue(str(job.pk))  # a queued task row, for the tasks admin
+    meeting = CollectiveMeeting.objects.filter(unit=unit).first()
+    meeting.minutes_file.save("纪要.pdf", ContentFile(b"%PDF-1.4 minutes"), save=True)
+    # Filed forms' stored files exist already (a GET must not be the one producing them).
+    for fmt in (ReportFormat.PDF, ReportFormat.XLSX):
+        form_report_file(form=filed_form, fmt=fmt)
     return {
         "unit": unit,
         "unit_ct": ContentType.objects.get_for_model(Unit),
@@ -108,6 +166,29 @@ def demo_objects() -> dict:
         "rolegrant": RoleGrant.objects.filter(person__user__username="demo_audit").first(),
         "user": User.objects.get(username="demo_staff"),
         "auditevent": AuditEvent.objects.first(),
+        "round": Round.objects.get(unit=unit, title="2026年度廉政风险排查"),
+        "staff_form": staff_form,
+        "staff_point": staff_form.points.order_by("order", "pk").first(),
+        "notice_form": notice_form,
+        "filed_form": filed_form,
+        "mass_form": gyrc_forms.filter(state=FormState.MASS_REVIEW).first(),
+        "ratingwindow": RatingWindow.objects.filter(unit=unit, closed_at__isnull=True).first(),
+        "meeting": meeting,
+        "objection": Objection.objects.filter(form__unit=unit, answered_at__isnull=True).first(),
+        "notification": Notification.objects.create(
+            recipient=User.objects.get(username="demo_staff"),
+            kind="returned",
+            form=staff_form,
+            message="您的一览表已被发回。",
+            url=f"/workflow/forms/{staff_form.pk}/",
+        ),
+        "job": job,
+        "taskresult": DBTaskResult.objects.first(),
+        "libraryentry": LibraryEntry.objects.first(),
+        "transitionlog": TransitionLog.objects.filter(form=staff_form).first(),
+        "signature": Signature.objects.filter(form__unit=unit).first(),
+        "publicnotice": PublicNotice.objects.filter(form=notice_form).first(),
+        "reportfile": ReportFile.objects.filter(form=filed_form).first(),
         "rosterimport": RosterImport.objects.get_or_create(
             unit=unit,
             file_name="名册.xlsx",
@@ -126,6 +207,34 @@ def demo_objects() -> dict:
     }
 
 
+def _pk(name: str) -> Callable[[dict], list]:
+    return lambda objects: [objects[name].pk]
+
+
+def _point(objects: dict) -> list:
+    return [objects["staff_form"].pk, objects["staff_point"].pk]
+
+
+def _gyrc(objects: dict) -> list:
+    return ["GYRC"]
+
+
+# The demo personas over the demo staff member's form (办公室·综合文秘, returned to 自查填报):
+# its filler, the department head, the supervising leader, the principal, the integrity office
+# and the inspector read it; a colleague of another department, the system admin, the audit
+# admin and a person of the sub-unit do not (404): a draft is nobody else's business.
+STAFF_FORM_READERS = dict(staff=200, head=200, leader=200, principal=200, office=200, inspector=200)
+# Published forms (公示, 已备案) and the unit's register are read by every member of the unit —
+# the system and audit admins too, as colleagues holding a post, never through their admin role.
+UNIT_MEMBERS = logged_in(200, outsider=404)
+# Round management, rating windows, meetings, objections: the integrity office's screens.
+OFFICE_PAGE = logged_in(403, office=200)
+OFFICE_ONLY_404 = logged_in(404, office=200)
+POST_ONLY = logged_in(405)
+# The chain's records, risk forms and queued tasks in the admin: read-only and for the
+# break-glass superuser only; none of the three admin personas sees them.
+CHAIN_ADMIN = dict(admin=NONE, auditor=NONE, office=NONE)
+
 URL_TABLE: dict[str, Row] = {
     # --- accounts ---
     "login": Row(expect(REDIRECT, anonymous=200)),
@@ -138,58 +247,183 @@ URL_TABLE: dict[str, Row] = {
     "password_set": Row(expect(200), lambda o: ["MQ", "set-password"]),
     "password_set_complete": Row(expect(200)),
     # --- admin site ---
-    "admin:index": Row(admin_only(admin=200, auditor=200)),
+    "admin:index": Row(admin_only(admin=200, auditor=200, office=200)),
     "admin:login": Row(expect(LOGIN)),
-    "admin:logout": Row(expect(403, anonymous=REDIRECT, admin=405, auditor=405)),
-    "admin:password_change": Row(admin_only(admin=REDIRECT, auditor=REDIRECT)),
-    "admin:password_change_done": Row(admin_only(admin=REDIRECT, auditor=REDIRECT)),
+    "admin:logout": Row(expect(403, anonymous=REDIRECT, admin=405, auditor=405, office=405)),
+    "admin:password_change": Row(admin_only(admin=REDIRECT, auditor=REDIRECT, office=REDIRECT)),
+    "admin:password_change_done": Row(
+        admin_only(admin=REDIRECT, auditor=REDIRECT, office=REDIRECT)
+    ),
     # Without its query parameters the autocomplete refuses everyone.
-    "admin:autocomplete": Row(admin_only(admin=403, auditor=403)),
-    "admin:jsi18n": Row(admin_only(admin=200, auditor=200)),
+    "admin:autocomplete": Row(admin_only(admin=403, auditor=403, office=403)),
+    "admin:jsi18n": Row(admin_only(admin=200, auditor=200, office=200)),
     # Org-chart objects have no public page.
     "admin:view_on_site": Row(
-        admin_only(admin=404, auditor=404), lambda o: [o["unit_ct"].pk, o["unit"].pk]
+        admin_only(admin=404, auditor=404, office=404),
+        lambda o: [o["unit_ct"].pk, o["unit"].pk],
     ),
-    # The auditor sees no model of the org chart, so its app page does not exist for them.
-    "admin:app_list": Row(admin_only(admin=200, auditor=404), lambda o: ["units"]),
-    "admin/(?P<url>.*)$": Row(admin_only(admin=404, auditor=404), lambda o: ["no-such-page/"]),
+    # The auditor and the office see no model of the org chart: its app page does not exist.
+    "admin:app_list": Row(admin_only(admin=200, auditor=404, office=404), lambda o: ["units"]),
+    "admin/(?P<url>.*)$": Row(
+        admin_only(admin=404, auditor=404, office=404), lambda o: ["no-such-page/"]
+    ),
     # --- admin: org chart (system admin only) ---
-    **_model_rows("units.unit", "unit", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE),
-    **_model_rows("units.department", "department", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE),
-    **_model_rows("units.post", "post", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE),
-    **_model_rows("units.poweritem", "poweritem", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE),
+    **_model_rows("units.unit", "unit", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE, office=NOT_IN_SCOPE),
+    **_model_rows(
+        "units.department",
+        "department",
+        admin=ORG_ADMIN,
+        auditor=NOT_IN_SCOPE,
+        office=NOT_IN_SCOPE,
+    ),
+    **_model_rows("units.post", "post", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE, office=NOT_IN_SCOPE),
+    **_model_rows(
+        "units.poweritem",
+        "poweritem",
+        admin=ORG_ADMIN,
+        auditor=NOT_IN_SCOPE,
+        office=NOT_IN_SCOPE,
+    ),
     # People are deactivated, never deleted.
     **_model_rows(
-        "units.person", "person", admin={**ORG_ADMIN, "delete": 403}, auditor=NOT_IN_SCOPE
+        "units.person",
+        "person",
+        admin={**ORG_ADMIN, "delete": 403},
+        auditor=NOT_IN_SCOPE,
+        office=NOT_IN_SCOPE,
     ),
-    **_model_rows("units.rolegrant", "rolegrant", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE),
+    **_model_rows(
+        "units.rolegrant",
+        "rolegrant",
+        admin=ORG_ADMIN,
+        auditor=NOT_IN_SCOPE,
+        office=NOT_IN_SCOPE,
+    ),
     # --- admin: roster import (system admin only) and its read-only record ---
-    "admin:units_person_roster_import": Row(admin_only(admin=200, auditor=403)),
+    "admin:units_person_roster_import": Row(admin_only(admin=200, auditor=403, office=403)),
     "admin:units_person_roster_export": Row(
-        admin_only(admin=200, auditor=403), lambda o: [o["unit"].pk]
+        admin_only(admin=200, auditor=403, office=403), lambda o: [o["unit"].pk]
     ),
     **_model_rows(
         "units.rosterimport",
         "rosterimport",
         admin={"changelist": 200, "history": 200, "change": 200},
         auditor=NOT_IN_SCOPE,
+        office=NOT_IN_SCOPE,
     ),
     # --- admin: accounts (created with their person, never added or deleted bare) ---
     "admin:auth_user_password_change": Row(
-        admin_only(admin=200, auditor=403), lambda o: [o["user"].pk]
+        admin_only(admin=200, auditor=403, office=403), lambda o: [o["user"].pk]
     ),
     **_model_rows(
         "auth.user",
         "user",
         admin={"changelist": 200, "history": 200, "change": 200},
         auditor=NOT_IN_SCOPE,
+        office=NOT_IN_SCOPE,
     ),
     # --- admin: audit log (audit admin only, read-only) ---
-    "admin:audit_auditevent_export": Row(admin_only(admin=403, auditor=200)),
+    "admin:audit_auditevent_export": Row(admin_only(admin=403, auditor=200, office=403)),
     **_model_rows(
         "audit.auditevent",
         "auditevent",
         admin=NONE,
         auditor={"changelist": 200, "history": 200, "change": 200},
+        office=NONE,
     ),
+    # --- admin: risk library (integrity office only); rounds read-only for their office ---
+    **_model_rows("risks.libraryentry", "libraryentry", admin=NONE, auditor=NONE, office=ORG_ADMIN),
+    **_model_rows(
+        "risks.round",
+        "round",
+        admin=NOT_IN_SCOPE,
+        auditor=NOT_IN_SCOPE,
+        office={"changelist": 200, "history": 200, "change": 200},
+    ),
+    # --- admin: risk forms and the chain's records, background tasks (break-glass only) ---
+    **_model_rows("risks.riskform", "staff_form", **CHAIN_ADMIN),
+    **_model_rows("workflow.transitionlog", "transitionlog", **CHAIN_ADMIN),
+    **_model_rows("workflow.signature", "signature", **CHAIN_ADMIN),
+    **_model_rows("workflow.ratingwindow", "ratingwindow", **CHAIN_ADMIN),
+    **_model_rows("workflow.collectivemeeting", "meeting", **CHAIN_ADMIN),
+    **_model_rows("workflow.publicnotice", "publicnotice", **CHAIN_ADMIN),
+    **_model_rows("workflow.objection", "objection", **CHAIN_ADMIN),
+    **_model_rows("django_tasks_database.dbtaskresult", "taskresult", **CHAIN_ADMIN),
+    # --- risks: lists are filtered per person, so everyone logged in gets their own ---
+    "risks:form_list": Row(logged_in(200)),
+    "risks:my_forms": Row(logged_in(200)),
+    "risks:form_detail": Row(logged_in(404, **STAFF_FORM_READERS), _pk("staff_form")),
+    # Editing is the filler's alone (the GET of the edit URL sends them back to the form);
+    # readers get 403, everyone else 404. The other point actions are POST-only.
+    "risks:point_edit": Row(
+        logged_in(
+            404, staff=REDIRECT, head=403, leader=403, principal=403, office=403, inspector=403
+        ),
+        _point,
+    ),
+    "risks:point_add": Row(POST_ONLY, _pk("staff_form")),
+    "risks:point_delete": Row(POST_ONLY, _point),
+    "risks:point_move": Row(POST_ONLY, _point),
+    "risks:library_add": Row(POST_ONLY, _pk("staff_form")),
+    "risks:overall_level": Row(POST_ONLY, _pk("staff_form")),
+    # Reassigning the filler: the integrity office; the form's other readers get 403.
+    "risks:form_reassign": Row(
+        logged_in(404, staff=403, head=403, leader=403, principal=403, office=200, inspector=403),
+        _pk("staff_form"),
+    ),
+    "risks:round_list": Row(OFFICE_ONLY_404),
+    "risks:round_open": Row(OFFICE_ONLY_404),
+    "risks:round_detail": Row(OFFICE_ONLY_404, _pk("round")),
+    "risks:round_sync": Row(POST_ONLY, _pk("round")),
+    # --- workflow: queues and lists are per person; actions are POST-only ---
+    "workflow:my_forms": Row(logged_in(200)),
+    "workflow:form": Row(logged_in(404, **STAFF_FORM_READERS), _pk("staff_form")),
+    "workflow:act": Row(POST_ONLY, _pk("staff_form")),
+    # The demo staff form has no earlier version to compare with.
+    "workflow:changes": Row(logged_in(404), _pk("staff_form")),
+    "workflow:review_queue": Row(logged_in(200)),
+    "workflow:sign_queue": Row(logged_in(200)),
+    "workflow:rating_list": Row(logged_in(200)),
+    # A form of 赈济救护部 in an open 群众评议 of that department: its colleague rates it; those
+    # who read it by their role may not rate (403); the filler (demo_staff is not in it) and
+    # everyone outside the window do not see it (404).
+    "workflow:rate_form": Row(
+        logged_in(404, staff2=200, principal=403, office=403, inspector=403), _pk("mass_form")
+    ),
+    "workflow:rating_windows": Row(OFFICE_PAGE),
+    "workflow:rating_window_close": Row(POST_ONLY, _pk("ratingwindow")),
+    "workflow:rating_window_add": Row(POST_ONLY, _pk("ratingwindow")),
+    "workflow:collective": Row(OFFICE_PAGE),
+    "workflow:meeting_create": Row(POST_ONLY),
+    "workflow:meeting": Row(OFFICE_PAGE, _pk("meeting")),
+    "workflow:meeting_minutes_file": Row(OFFICE_PAGE, _pk("meeting")),
+    "workflow:notice_register": Row(logged_in(200)),
+    "workflow:file_batch": Row(POST_ONLY),
+    # A form in 公示: every member of the unit may raise an objection.
+    "workflow:objection_create": Row(UNIT_MEMBERS, _pk("notice_form")),
+    "workflow:filed_register": Row(logged_in(200)),
+    "workflow:objections": Row(OFFICE_PAGE),
+    "workflow:objection_answer": Row(POST_ONLY, _pk("objection")),
+    "workflow:board": Row(logged_in(403, office=200, inspector=200)),
+    "workflow:notifications": Row(logged_in(200)),
+    # Opening a notice marks it read, so it is a POST.
+    "workflow:notification_open": Row(POST_ONLY, _pk("notification")),
+    # --- reports: same readers as the forms; registers for the unit's members ---
+    "reports:index": Row(logged_in(200)),
+    "reports:form_html": Row(logged_in(404, **STAFF_FORM_READERS), _pk("staff_form")),
+    "reports:form_pdf": Row(logged_in(404, **STAFF_FORM_READERS), _pk("staff_form")),
+    # A filed form (the leadership's): its stored file, for every member of the unit.
+    "reports:form_xlsx": Row(UNIT_MEMBERS, _pk("filed_form")),
+    "reports:register": Row(UNIT_MEMBERS, _gyrc),
+    "reports:register_xlsx": Row(UNIT_MEMBERS, _gyrc),
+    "reports:volume_request": Row(POST_ONLY, _gyrc),
+    # The quarterly summary is for discipline inspection, its office and the principal.
+    "reports:quarterly": Row(logged_in(404, principal=200, office=200, inspector=200), _gyrc),
+    "reports:quarterly_export": Row(
+        logged_in(404, principal=200, office=200, inspector=200), lambda o: ["GYRC", "xlsx"]
+    ),
+    "reports:quarterly_job": Row(POST_ONLY, _gyrc),
+    # A finished job is its requester's (the inspector's) alone.
+    "reports:job": Row(logged_in(404, inspector=200), _pk("job")),
+    "reports:job_download": Row(logged_in(404, inspector=200), _pk("job")),
 }

@@ -441,3 +441,20 @@ def test_old_workflow_form_address_redirects_permanently(demo, forms, login):
 
 def test_workflow_my_forms_duplicate_is_gone(demo, login):
     assert login(demo["staff"]).get("/workflow/forms/mine/").status_code == 404
+
+
+def test_opening_a_notification_is_a_post_that_marks_it_read(client, demo):
+    from workflow.models import Notification
+
+    notice = Notification.objects.create(
+        recipient=demo["staff"], kind="returned", message="您的一览表已被发回。", url="/"
+    )
+    client.force_login(demo["staff"])
+    url = reverse("workflow:notification_open", args=[notice.pk])
+
+    assert client.get(url).status_code == 405
+    notice.refresh_from_db()
+    assert notice.read_at is None
+    assert client.post(url).status_code == 302
+    notice.refresh_from_db()
+    assert notice.read_at is not None
