@@ -376,8 +376,9 @@ URL_TABLE: dict[str, Row] = {
     "risks:round_detail": Row(OFFICE_ONLY_404, _pk("round")),
     "risks:round_sync": Row(POST_ONLY, _pk("round")),
     # --- workflow: queues and lists are per person; actions are POST-only ---
-    "workflow:my_forms": Row(logged_in(200)),
-    "workflow:form": Row(logged_in(404, **STAFF_FORM_READERS), _pk("staff_form")),
+    # The old address of the form page: a permanent redirect to /forms/<pk>/ (risks:form_detail),
+    # whose own row decides access; notifications already sent still carry it.
+    "workflow:form": Row(logged_in(REDIRECT), _pk("staff_form")),
     "workflow:act": Row(POST_ONLY, _pk("staff_form")),
     # The demo staff form has no earlier version to compare with.
     "workflow:changes": Row(logged_in(404), _pk("staff_form")),
