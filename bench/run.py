@@ -78,7 +78,13 @@ def write_report(results: list[Result], meta: dict) -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {meta['date']} ({meta['machine']}, database {meta['database']}).",
+        f"Measured by `{'make bench BENCH_ARGS=--quick' if meta['quick'] else 'make bench'}` on "
+        f"{meta['date']} ({meta['machine']}, database {meta['database']})"
+        + (
+            ": a QUICK run on small data (3 units × 100 staff, few repetitions), not the issue's scale."
+            if meta["quick"]
+            else "."
+        ),
         "Each figure is set beside a floor or peer measured in the same run.",
         "",
         "| case | ours | floor / peer | ratio | target | met | note |",
