@@ -51,11 +51,16 @@ from reports.pdf import html_to_pdf, render_print_html
 from reports.selectors import OPERATOR, Reader, scoped_forms
 from risks.enums import RiskCategory, RiskLevel
 from risks.models import RiskForm, RiskPoint
+from risks.permissions import reads_every_form_in
 from units.models import Department, Person, Unit
 from workflow.enums import FormState, RatingVerdict
 from workflow.models import FormDecision, Objection, Rating, RatingWindow, TransitionLog
 
 SCHEMA = "riskreg.quarterly/2"
+# The browser page and the PDF list at most this many rows of each long list (a city's summary
+# would otherwise print tens of thousands of key-post points); Excel and JSON list them all.
+PAGE_LIST_LIMIT = 100
+PDF_LIST_LIMIT = 1000
 # What the summary cannot report yet, with the reason (listed, never printed as zero).
 PENDING = (
     (
@@ -97,6 +102,12 @@ class Summary:
     objections_totals: dict[str, int] = field(default_factory=dict)
     open_objections: list[dict] = field(default_factory=list)
     rating_windows: list[dict] = field(default_factory=list)
+    # The long lists (key posts' level-1 points, level changes, re-rated forms, open objections,
+    # overdue forms) hold at most `list_limit` rows when one is set (the browser page, the PDF);
+    # `list_totals` always holds how many there are.
+    list_limit: int | None = None
+    list_totals: dict[str, int] = field(default_factory=dict)
+    level_change_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -123,11 +134,24 @@ class Summary:
         return [{"key": key, "label": label, "note": note} for key, label, note in PENDING]
 
     def level_change_totals(self) -> dict[str, dict[str, int]]:
-        """{"decision": {"raised": n, "lowered": n}, "rerate": {…}} (level 1 is the highest)."""
-        totals = {src: {"raised": 0, "lowered": 0} for src in LEVEL_CHANGE_SOURCES}
-        for row in self.level_changes:
-            totals[row["source"]][row["direction"]] += 1
-        return totals
+        """{"decision": {"raised": n, "lowered": n}, "rerate": {…}} (level 1 is the highest),
+        counted in the database over every change, listed or not."""
+        return self.level_change_counts
+
+    def shortened(self) -> dict[str, dict]:
+        """For each long list cut at `list_limit`: how many rows are shown and how many exist."""
+        shown = {
+            "key_level1": len(self.key_level1),
+            "level_changes": len(self.level_changes),
+            "rerated": len(self.rerated),
+            "open_objections": len(self.open_objections),
+            "overdue": len(self.overdue),
+        }
+        return {
+            name: {"shown": n, "total": self.list_totals[name]}
+            for name, n in shown.items()
+            if self.list_totals.get(name, n) > n
+        }
 
     @property
     def rating_totals(self) -> dict[str, int]:
@@ -149,22 +173,40 @@ def summary_units(unit: Unit, with_subunits: bool) -> list[Unit]:
     return list(unit.subtree()) if with_subunits else [unit]
 
 
-def _current_forms(user: Reader, units: list[Unit], year: int) -> QuerySet[RiskForm]:
+def _scope(user: Reader, units: list[Unit]):
+    """Narrows a form queryset to what the reader may see, or None when the reader sees every
+    form of these units (their office, inspector or principal): then no per-form rule applies
+    and the aggregations skip a join over every form."""
+    if user is OPERATOR or reads_every_form_in(user, units):
+        return None
+    return lambda qs: scoped_forms(user, qs)
+
+
+def _current_forms(scope, units: list[Unit], year: int) -> QuerySet[RiskForm]:
     """The current version of every form of the units' rounds of the year, as the user sees."""
     newer = RiskForm.objects.filter(previous_version=OuterRef("pk"))
     qs = RiskForm.objects.filter(unit__in=units, round__year=year).exclude(Exists(newer))
-    return scoped_forms(user, qs)
+    return scope(qs)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _forms_at(user: Reader, units: list[Unit], year: int, cutoff: dt.datetime):
+def _forms_at(scope, units: list[Unit], year: int, cutoff: dt.datetime):
     """The version of every form of the units' rounds of the year that was current at `cutoff`,
     with `state_at`: the state the TransitionLog says it was in then. A form with no log at all
-    (records made before the workflow existed) counts in its current state."""
+    (records made before the workflow existed) counts in its current state.
+
+    Every change of state is logged (workflow.services.form_transition), so for a quarter that
+    has not ended yet the state at its end is the current state: no log lookup per form."""
     newer = RiskForm.objects.filter(previous_version=OuterRef("pk"), created_at__lt=cutoff)
+    if cutoff > timezone.now():
+        return scope(
+            RiskForm.objects.filter(unit__in=units, round__year=year, created_at__lt=cutoff)
+            .exclude(Exists(newer))
+            .annotate(state_at=F("state"))
+        )
     last = (
         TransitionLog.objects.filter(form=OuterRef("pk"), created_at__lt=cutoff)
         .order_by("-created_at", "-id")
@@ -181,7 +223,7 @@ def _forms_at(user: Reader, units: list[Unit], year: int, cutoff: dt.datetime):
             )
         )
     )
-    return scoped_forms(user, qs)
+    return scope(qs)
 
 
 def _level(point_prefix: str = "") -> Coalesce:
@@ -195,20 +237,32 @@ def build_summary(
     quarter: int,
     with_subunits: bool = False,
     user: Reader = OPERATOR,
+    list_limit: int | None = None,
 ) -> Summary:
+    """The summary; `list_limit` cuts the long lists (the totals still count every row)."""
     start, end = quarter_bounds(year, quarter)
     as_of = min(end, timezone.localdate())
     units = summary_units(unit, with_subunits)
     s = Summary(unit, units, year, quarter, with_subunits, start, end, as_of)
+    s.list_limit = list_limit
     lo, hi = _day_start(start), _day_start(end + dt.timedelta(days=1))
-    forms = _current_forms(user, units, year)
+    narrow = _scope(user, units)
+    whole = narrow is None  # the reader sees every form of the units
+
+    def scope(qs):
+        return qs if whole else narrow(qs)
+
+    forms = _current_forms(scope, units, year)
     form_ids = forms.values("pk")
-    at_end = _forms_at(user, units, year, hi)
+    at_end = _forms_at(scope, units, year, hi)
     # Every version of the units' forms the reader may see (events of the quarter may concern
     # a version that has since been re-rated).
-    visible_ids = scoped_forms(user, RiskForm.objects.filter(unit__in=units)).values("pk")
+    visible_ids = scope(RiskForm.objects.filter(unit__in=units)).values("pk")
     multi = len(units) > 1
     state_labels = dict(FormState.choices)
+
+    def cut(rows):
+        return rows if list_limit is None else rows[:list_limit]
 
     def dept_name(name: str | None) -> str:
         return name or "领导班子"
@@ -241,8 +295,9 @@ def build_summary(
     }
 
     points = RiskPoint.objects.filter(form__in=form_ids).annotate(level=_level())
-    # 2 + 3. level × category and department × level from one aggregation over the points
-    # (grouped on ids only: names come from the small unit and department tables).
+    # 2 + 3 (+ the count of 4). level × category, department × level and the key posts'
+    # level-1 points from one aggregation over the points (grouped on ids only: names come
+    # from the small unit and department tables).
     unit_by_id = {u.pk: u for u in units}
     departments = {
         d["pk"]: d for d in Department.objects.filter(unit__in=units).values("pk", "name", "order")
@@ -259,12 +314,18 @@ def build_summary(
         return dept_name(departments[dept_id]["name"] if dept_id else None)
 
     by_dept: dict[tuple[int, int | None], dict] = {}
+    key_level1_by_unit: dict[int, int] = {}
     for row in (
-        points.values("form__unit_id", "form__department_id", "level", "category")
+        points.values(
+            "form__unit_id", "form__department_id", "level", "category", "form__post__is_key"
+        )
         .annotate(n=Count("id"))
         .order_by()
     ):
         level = row["level"] or UNRATED
+        if level == RiskLevel.ONE and row["form__post__is_key"]:
+            unit_id = row["form__unit_id"]
+            key_level1_by_unit[unit_id] = key_level1_by_unit.get(unit_id, 0) + row["n"]
         key = (level, row["category"])
         s.level_category[key] = s.level_category.get(key, 0) + row["n"]
         dept_id = row["form__department_id"]
@@ -281,36 +342,46 @@ def build_summary(
     s.by_department = sorted(by_dept.values(), key=lambda e: e.pop("_order"))
     for entry in s.by_department:
         entry["total"] = sum(entry["levels"].values())
+    s.list_totals["key_level1"] = sum(key_level1_by_unit.values())
 
-    # 4. key posts with level-1 points (one query; plain values, no model instances)
+    # 4. key posts with level-1 points (one query; plain values, no model instances). A cut
+    # list reads only the first units (in the list's order) that hold enough rows to fill it.
     labels = dict(RiskCategory.choices)
-    for row in (
-        points.filter(level=RiskLevel.ONE, form__post__is_key=True)
-        .order_by(
-            "form__unit__path",
-            F("form__department__order").asc(nulls_first=True),
-            "form__post__order",
-            "order",
-        )
-        .values_list(
-            "form__unit__name",
-            "form__department__name",
-            "form__post__name",
-            "form__filler__name",
-            "category",
-            "description",
-        )
-    ):
-        s.key_level1.append(
-            {
-                "unit": row[0],
-                "department": dept_name(row[1]),
-                "post": row[2],
-                "person": row[3] or "",
-                "category": labels[row[4]],
-                "description": row[5],
-            }
-        )
+    listed_units, room = [], list_limit
+    for u in units if list_limit is not None else ():
+        if room > 0 and key_level1_by_unit.get(u.pk):
+            listed_units.append(u.pk)
+            room -= key_level1_by_unit[u.pk]
+    key_points = points.filter(level=RiskLevel.ONE, form__post__is_key=True)
+    if list_limit is not None:
+        key_points = key_points.filter(form__unit__in=listed_units)
+    if s.list_totals["key_level1"]:
+        for row in cut(
+            key_points.order_by(
+                "form__unit__path",
+                F("form__department__order").asc(nulls_first=True),
+                "form__post__order",
+                "form_id",
+                "order",
+            ).values_list(
+                "form__unit__name",
+                "form__department__name",
+                "form__post__name",
+                "form__filler__name",
+                "category",
+                "description",
+            )
+        ):
+            s.key_level1.append(
+                {
+                    "unit": row[0],
+                    "department": dept_name(row[1]),
+                    "post": row[2],
+                    "person": row[3] or "",
+                    "category": labels[row[4]],
+                    "description": row[5],
+                }
+            )
 
     form_related = ("form__unit", "form__post__department", "form__department", "form__filler")
 
@@ -333,11 +404,18 @@ def build_summary(
             "reason": reason,
         }
 
-    # 5a. levels changed at a collective decision recorded in the quarter (one query)
+    def count_changes(qs, old: str, new: str) -> dict[str, int]:
+        """Raised and lowered in one aggregation (level 1 is the highest: raised = smaller)."""
+        return qs.aggregate(
+            raised=Count("id", filter=Q(**{f"{new}__lt": F(old)})),
+            lowered=Count("id", filter=Q(**{f"{new}__gt": F(old)})),
+        )
+
+    # 5a. levels changed at a collective decision recorded in the quarter (a count and a list)
     decided = FormDecision.objects.filter(
         form=OuterRef("form_id"), decided_at__gte=lo, decided_at__lt=hi
     )
-    for p in (
+    decision_changes = (
         RiskPoint.objects.filter(
             form__in=FormDecision.objects.filter(
                 form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
@@ -352,21 +430,37 @@ def build_summary(
             )
         )
         .filter(decided_at__isnull=False)
-        .select_related(*form_related)
-        .order_by("form__unit__path", "decided_at", "form_id", "order", "id")
-    ):
-        s.level_changes.append(
-            level_change(
-                "decision", p, p.proposed_level, p.final_level, p.decided_at, p.final_reason
+    )
+    # (every point counted has a decision in the quarter: the form was picked by one)
+    s.level_change_counts["decision"] = count_changes(
+        RiskPoint.objects.filter(
+            form__in=FormDecision.objects.filter(
+                form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
+            ).values("form_id"),
+            final_level__isnull=False,
+        ).exclude(final_level=F("proposed_level")),
+        "proposed_level",
+        "final_level",
+    )
+    decision_total = sum(s.level_change_counts["decision"].values())
+    if decision_total:
+        for p in cut(
+            decision_changes.select_related(*form_related).order_by(
+                "form__unit__path", "decided_at", "form_id", "order", "id"
             )
-        )
+        ):
+            s.level_changes.append(
+                level_change(
+                    "decision", p, p.proposed_level, p.final_level, p.decided_at, p.final_reason
+                )
+            )
 
     # 5b. re-rated versions opened in the quarter against the same point of the previous
-    # version (matched by position; one query)
+    # version (matched by position; a count and a list)
     previous = RiskPoint.objects.filter(
         form=OuterRef("form__previous_version_id"), order=OuterRef("order")
     ).annotate(lv=_level())
-    for p in (
+    rerate_changes = (
         RiskPoint.objects.filter(
             form__in=visible_ids,
             form__previous_version__isnull=False,
@@ -379,32 +473,43 @@ def build_summary(
         )
         .filter(previous_level__isnull=False, level__isnull=False)
         .exclude(level=F("previous_level"))
-        .select_related(*form_related, "form__rerating")
-        .order_by("form__unit__path", "form__created_at", "form_id", "order", "id")
-    ):
-        rerating = getattr(p.form, "rerating", None)
-        s.level_changes.append(
-            level_change(
-                "rerate",
-                p,
-                p.previous_level,
-                p.level,
-                p.form.created_at,
-                rerating.reason if rerating else "",
-            )
+    )
+    s.level_change_counts["rerate"] = count_changes(rerate_changes, "previous_level", "level")
+    rerate_total = sum(s.level_change_counts["rerate"].values())
+    s.list_totals["level_changes"] = decision_total + rerate_total
+    remaining = None if list_limit is None else max(0, list_limit - len(s.level_changes))
+    if rerate_total and remaining != 0:
+        rows = rerate_changes.select_related(*form_related, "form__rerating").order_by(
+            "form__unit__path", "form__created_at", "form_id", "order", "id"
         )
+        for p in rows if remaining is None else rows[:remaining]:
+            rerating = getattr(p.form, "rerating", None)
+            s.level_changes.append(
+                level_change(
+                    "rerate",
+                    p,
+                    p.previous_level,
+                    p.level,
+                    p.form.created_at,
+                    rerating.reason if rerating else "",
+                )
+            )
 
-    # 6. forms re-rated in the quarter: new versions opened in it, with why (one query)
-    rerated = scoped_forms(
-        user,
+    # 6. forms re-rated in the quarter: new versions opened in it, with why (one query, and
+    # a count when the list is cut)
+    rerated = scope(
         RiskForm.objects.filter(
             unit__in=units,
             previous_version__isnull=False,
             created_at__gte=lo,
             created_at__lt=hi,
         ),
-    ).select_related("unit", "post__department", "department", "filler", "round", "rerating")
-    for f in rerated.order_by("unit__path", "created_at"):
+    )
+    for f in cut(
+        rerated.select_related(
+            "unit", "post__department", "department", "filler", "round", "rerating"
+        ).order_by("unit__path", "created_at", "id")
+    ):
         rerating = getattr(f, "rerating", None)
         s.rerated.append(
             {
@@ -418,6 +523,11 @@ def build_summary(
                 "reason": rerating.reason if rerating else "",
             }
         )
+    s.list_totals["rerated"] = (
+        rerated.count()
+        if list_limit is not None and len(s.rerated) == list_limit
+        else len(s.rerated)
+    )
 
     # 7. objections: raised / answered / upheld in the quarter and open at its end, by
     # department (one grouped query), and the open ones listed (one query). Never who raised.
@@ -454,50 +564,53 @@ def build_summary(
         k: sum(r[k] for r in s.objections_by_department)
         for k in ("raised", "answered", "upheld", "open")
     }
-    for o in (
-        objections.filter(open_q)
-        .select_related("point", *form_related)
-        .order_by("form__unit__path", "raised_at", "id")
-    ):
-        f = o.form
-        raised_on = timezone.localtime(o.raised_at).date()
-        s.open_objections.append(
-            {
-                "form_id": f.pk,
-                "unit": f.unit.name,
-                "department": dept_name(f.department.name if f.department_id else None),
-                "subject": f.subject_title,
-                "point": o.point.description if o.point_id else "",
-                "text": o.text,
-                "raised": raised_on.isoformat(),
-                "days_open": (as_of - raised_on).days,
-            }
-        )
+    s.list_totals["open_objections"] = s.objections_totals["open"]
+    if s.objections_totals["open"]:
+        for o in cut(
+            objections.filter(open_q)
+            .select_related("point", *form_related)
+            .order_by("form__unit__path", "raised_at", "id")
+        ):
+            f = o.form
+            raised_on = timezone.localtime(o.raised_at).date()
+            s.open_objections.append(
+                {
+                    "form_id": f.pk,
+                    "unit": f.unit.name,
+                    "department": dept_name(f.department.name if f.department_id else None),
+                    "subject": f.subject_title,
+                    "point": o.point.description if o.point_id else "",
+                    "text": o.text,
+                    "raised": raised_on.isoformat(),
+                    "days_open": (as_of - raised_on).days,
+                }
+            )
 
     # 8. rating participation: windows running in the quarter (one query), their forms,
     # ratings and raters (two grouped queries) and the people in their scope (one query).
-    visible_in_window = RatingWindow.forms.through.objects.filter(
-        ratingwindow_id=OuterRef("pk"), riskform_id__in=visible_ids
-    )
+    # (a reader who sees every form of the units needs no per-form filter on these tables)
+    in_window = RatingWindow.forms.through.objects.all()
+    ratings = Rating.objects.all()
+    if not whole:
+        in_window = in_window.filter(riskform_id__in=visible_ids)
+        ratings = ratings.filter(point__form__in=visible_ids)
     windows = list(
         RatingWindow.objects.filter(unit__in=units, opened_at__lt=hi)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lo))
-        .filter(Exists(visible_in_window))
+        .filter(Exists(in_window.filter(ratingwindow_id=OuterRef("pk"))))
         .select_related("unit", "department")
         .order_by("unit__path", "opened_at", "id")
     )
     window_ids = [w.pk for w in windows]
     n_forms = dict(
-        RatingWindow.forms.through.objects.filter(
-            ratingwindow_id__in=window_ids, riskform_id__in=visible_ids
-        )
+        in_window.filter(ratingwindow_id__in=window_ids)
         .values("ratingwindow_id")
         .annotate(n=Count("id"))
         .values_list("ratingwindow_id", "n")
     )
     tallies = {
         row["window_id"]: row
-        for row in Rating.objects.filter(window_id__in=window_ids, point__form__in=visible_ids)
+        for row in ratings.filter(window_id__in=window_ids)
         .values("window_id")
         .annotate(
             ratings=Count("id"),
@@ -549,10 +662,11 @@ def build_summary(
     overdue_q = Q(pk__in=[])
     for state, deadline in DEADLINE_BY_STATE.items():
         overdue_q |= Q(state_at=state, **{f"round__{deadline}__lt": as_of})
-    for f in (
-        at_end.filter(overdue_q)
-        .select_related("unit", "round", "post__department", "department", "filler")
-        .order_by("unit__path", F("department__order").asc(nulls_first=True), "post__order", "id")
+    overdue = at_end.filter(overdue_q)
+    for f in cut(
+        overdue.select_related(
+            "unit", "round", "post__department", "department", "filler"
+        ).order_by("unit__path", F("department__order").asc(nulls_first=True), "post__order", "id")
     ):
         deadline = getattr(f.round, DEADLINE_BY_STATE[f.state_at])
         s.overdue.append(
@@ -566,6 +680,11 @@ def build_summary(
                 "days_overdue": (as_of - deadline).days,
             }
         )
+    s.list_totals["overdue"] = (
+        overdue.count()
+        if list_limit is not None and len(s.overdue) == list_limit
+        else len(s.overdue)
+    )
     if not multi:
         for rows in (s.progress, s.by_department, s.objections_by_department):
             for entry in rows:
@@ -768,6 +887,7 @@ def template_context(s: Summary) -> dict:
         "progress_totals": [s.progress_totals[st.value] for st in s.states],
         "level_change_rows": level_change_rows(s),
         "level_change_totals": s.level_change_totals(),
+        "shortened": s.shortened(),
     }
 
 
@@ -1033,6 +1153,11 @@ def render(s: Summary, *, fmt: str) -> bytes:
     raise ValueError(f"季度汇总不支持格式 {fmt}")
 
 
+def list_limit_for(fmt: str) -> int | None:
+    """How many rows of each long list a format shows: all of them in Excel and JSON."""
+    return {"html": PAGE_LIST_LIMIT, "pdf": PDF_LIST_LIMIT}.get(fmt)
+
+
 def filename(s: Summary, fmt: str) -> str:
     return f"{s.title}.{fmt}"
 
@@ -1047,6 +1172,7 @@ def render_for_job(*, job, progress) -> tuple[bytes, str]:
         quarter=params["quarter"],
         with_subunits=params.get("with_subunits", False),
         user=job.requested_by,
+        list_limit=list_limit_for(job.format),
     )
     progress(60, "正在生成文件")
     return render(s, fmt=job.format), filename(s, job.format)

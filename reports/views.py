@@ -226,7 +226,12 @@ def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.summary_unit(user=request.user, code=code)
     year, quarter, subunits = _quarter_params(request)
     summary = quarterly.build_summary(
-        unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
+        unit=unit,
+        year=year,
+        quarter=quarter,
+        with_subunits=subunits,
+        user=request.user,
+        list_limit=quarterly.list_limit_for("html"),
     )
     query = urlencode({"year": year, "quarter": quarter, **({"subunits": 1} if subunits else {})})
     return render(
@@ -248,7 +253,12 @@ def quarterly_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     unit = selectors.summary_unit(user=request.user, code=code)
     year, quarter, subunits = _quarter_params(request)
     summary = quarterly.build_summary(
-        unit=unit, year=year, quarter=quarter, with_subunits=subunits, user=request.user
+        unit=unit,
+        year=year,
+        quarter=quarter,
+        with_subunits=subunits,
+        user=request.user,
+        list_limit=quarterly.list_limit_for(fmt),
     )
     data = quarterly.render(summary, fmt=fmt)
     _audit_export(

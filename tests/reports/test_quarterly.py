@@ -311,3 +311,43 @@ def test_quarterly_pdf_job_from_request_to_download(
     download = client.get(response["Location"] + "download/")
     assert download.status_code == 200
     assert "2026年第1季度" in pdf_text(b"".join(download.streaming_content))
+
+
+def test_long_lists_are_cut_on_the_page_and_counted_in_full(reg, login, demo, monkeypatch):
+    full = quarterly.build_summary(unit=reg.unit, year=2026, quarter=1)
+    cut = quarterly.build_summary(unit=reg.unit, year=2026, quarter=1, list_limit=2)
+    assert len(full.key_level1) == 3 and full.shortened() == {}
+    assert cut.key_level1 == full.key_level1[:2]
+    assert cut.list_totals["key_level1"] == 3
+    assert cut.shortened() == {"key_level1": {"shown": 2, "total": 3}}
+    # Excel and JSON list everything; the page says how much it shows and where the rest is.
+    assert quarterly.list_limit_for("xlsx") is None and quarterly.list_limit_for("json") is None
+    monkeypatch.setattr(quarterly, "PAGE_LIST_LIMIT", 2)
+    body = (
+        login(demo["inspector"])
+        .get(reverse("reports:quarterly", args=["GYRC"]), {"year": 2026, "quarter": 1})
+        .content.decode()
+    )
+    assert "四、重点岗位一级风险点（共 3 个）" in body
+    assert "共 3 条，此处列出前 2 条；完整清单请下载 Excel 或 JSON。" in body
+    document = json.loads(
+        login(demo["inspector"])
+        .get(
+            reverse("reports:quarterly_export", args=["GYRC", "json"]),
+            {"year": 2026, "quarter": 1},
+        )
+        .content
+    )
+    assert len(document["key_posts_level_1"]) == 3
+
+
+def test_a_reader_of_every_form_gets_the_same_summary_as_the_operator(reg, demo):
+    """The inspector sees every form of the unit, so the summary skips the per-form rule; the
+    numbers must be those of an unscoped read."""
+    as_operator = quarterly.as_dict(quarterly.build_summary(unit=reg.unit, year=2026, quarter=1))
+    as_inspector = quarterly.as_dict(
+        quarterly.build_summary(unit=reg.unit, year=2026, quarter=1, user=demo["inspector"])
+    )
+    for doc in (as_operator, as_inspector):
+        doc.pop("generated_at")
+    assert as_inspector == as_operator

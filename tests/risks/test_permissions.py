@@ -2,6 +2,7 @@
 
 import pytest
 
+from risks.models import RiskForm
 from risks.permissions import (
     can_edit_form,
     can_manage_round,
@@ -9,6 +10,7 @@ from risks.permissions import (
     can_view_form,
     forms_visible_to,
     may_browse_forms,
+    reads_every_form_in,
 )
 from tests.factories import make_form, make_round
 from units.models import Department, Person, Post, Unit
@@ -185,3 +187,25 @@ def test_integrity_office_manages_its_own_unit_only(demo, forms):
 )
 def test_who_browses_forms(demo, persona, browses):
     assert may_browse_forms(demo[persona]) is browses
+
+
+# persona → units every form of which they read (their office, inspector grant or principal)
+READS_WHOLE_UNIT = {
+    "principal": {"GYRC"},
+    "office": {"GYRC"},
+    "inspector": {"GYRC", "GYRC-LZ"},
+}
+
+
+@pytest.mark.parametrize("persona", list(READABLE))
+def test_who_reads_every_form_of_a_unit_agrees_with_the_queryset(demo, forms, persona):
+    user = demo[persona]
+    for code in ("GYRC", "GYRC-LZ"):
+        unit = Unit.objects.get(code=code)
+        whole = reads_every_form_in(user, [unit])
+        assert whole == (code in READS_WHOLE_UNIT.get(persona, set()))
+        if whole:
+            in_unit = RiskForm.objects.filter(unit=unit)
+            assert forms_visible_to(user, in_unit).count() == in_unit.count() > 0
+    gyrc_and_lz = list(Unit.objects.filter(code__in=("GYRC", "GYRC-LZ")))
+    assert reads_every_form_in(user, gyrc_and_lz) == (persona == "inspector")

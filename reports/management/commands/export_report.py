@@ -157,6 +157,7 @@ class Command(BaseCommand):
             year=options["year"],
             quarter=options["quarter"],
             with_subunits=options["with_subunits"],
+            list_limit=quarterly.list_limit_for(options["format"]),
         )
         return quarterly.render(summary, fmt=options["format"])
 
