@@ -415,8 +415,11 @@ def build_summary(
     decided = FormDecision.objects.filter(
         form=OuterRef("form_id"), decided_at__gte=lo, decided_at__lt=hi
     )
+    # (`form__unit__in` repeats what `visible_ids` implies, so that the planner can start from
+    # the units' forms instead of walking every form in the list's order)
     decision_changes = (
         RiskPoint.objects.filter(
+            form__unit__in=units,
             form__in=FormDecision.objects.filter(
                 form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
             ).values("form_id"),
@@ -462,6 +465,7 @@ def build_summary(
     ).annotate(lv=_level())
     rerate_changes = (
         RiskPoint.objects.filter(
+            form__unit__in=units,
             form__in=visible_ids,
             form__previous_version__isnull=False,
             form__created_at__gte=lo,
@@ -531,7 +535,7 @@ def build_summary(
 
     # 7. objections: raised / answered / upheld in the quarter and open at its end, by
     # department (one grouped query), and the open ones listed (one query). Never who raised.
-    objections = Objection.objects.filter(form__in=visible_ids)
+    objections = Objection.objects.filter(form__unit__in=units, form__in=visible_ids)
     in_q = Q(raised_at__gte=lo, raised_at__lt=hi)
     answered_q = Q(answered_at__gte=lo, answered_at__lt=hi)
     open_q = Q(raised_at__lt=hi) & (Q(answered_at__isnull=True) | Q(answered_at__gte=hi))

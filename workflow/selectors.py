@@ -9,7 +9,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -210,6 +211,13 @@ def sign_queue(user: User) -> list[RiskForm]:
     return result
 
 
+def _count_of(qs: QuerySet, key: str) -> Coalesce:
+    """The number of rows of `qs` (already narrowed to an OuterRef on `key`) as a correlated
+    subquery: counting several relations of a row with joins multiplies them into each other."""
+    counted = qs.order_by().values(key).annotate(n=Count("*")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def open_windows_for_rater(person: Person) -> QuerySet[RatingWindow]:
     return RatingWindow.objects.filter(
         closed_at__isnull=True, deadline__gt=timezone.now(), unit_id=person.unit_id
@@ -223,18 +231,23 @@ def rating_forms_for(user: User) -> list[RiskForm]:
     if person is None:
         return []
     windows = open_windows_for_rater(person)
+    in_open_window = RatingWindow.forms.through.objects.filter(
+        riskform_id=OuterRef("pk"), ratingwindow__in=windows
+    )
+    rated = (
+        Rating.objects.filter(point__form=OuterRef("pk"), rater=person, window__in=windows)
+        .order_by()
+        .values("point__form")
+        .annotate(n=Count("point", distinct=True))
+        .values("n")[:1]
+    )
     qs = (
-        RiskForm.objects.filter(state=FormState.MASS_REVIEW, rating_windows__in=windows)
+        RiskForm.objects.filter(Exists(in_open_window), state=FormState.MASS_REVIEW)
         .exclude(filler=person)
-        .distinct()
         .select_related(*FORM_RELATED)
         .annotate(
-            n_points=Count("points", distinct=True),
-            n_rated=Count(
-                "points__ratings",
-                filter=Q(points__ratings__rater=person, points__ratings__window__in=windows),
-                distinct=True,
-            ),
+            n_points=_count_of(RiskPoint.objects.filter(form=OuterRef("pk")), "form"),
+            n_rated=Coalesce(Subquery(rated, output_field=IntegerField()), 0),
         )
         .order_by("department__order", "post__order", "id")
     )
@@ -273,7 +286,13 @@ def rating_windows_for_office(user: User) -> list[RatingWindow]:
     return list(
         RatingWindow.objects.filter(unit__in=office_units(user))
         .select_related("unit", "department", "round")
-        .annotate(n_forms=Count("forms", distinct=True), n_ratings=Count("ratings", distinct=True))
+        .annotate(
+            n_forms=_count_of(
+                RatingWindow.forms.through.objects.filter(ratingwindow_id=OuterRef("pk")),
+                "ratingwindow_id",
+            ),
+            n_ratings=_count_of(Rating.objects.filter(window=OuterRef("pk")), "window"),
+        )
         .order_by("closed_at", "-opened_at")
     )
 

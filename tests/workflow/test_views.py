@@ -2,6 +2,7 @@
 anonymity on every page a filler or leader can reach, filed forms locked in the admin."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib import admin
@@ -158,6 +159,23 @@ def test_raters_see_and_change_their_own_rating(demo, rated, login):
     data = {f"verdict-{p.pk}": "too_low" for p in form.points.all()}
     client.post(reverse("workflow:rate_form", args=[form.pk]), data)
     assert window.ratings.filter(rater=person_of(demo["staff2"]), verdict="too_low").count() == 2
+
+
+def test_rating_pages_count_points_and_ratings(demo, rated, login):
+    """The rater's list shows how many points of each form they have rated; the office's
+    window list how many forms and ratings the window holds (2 raters × 2 points)."""
+    form, window = rated
+    staff2 = person_of(demo["staff2"])
+    services.rating_save(
+        window=window, point=form.points.first(), rater=staff2, verdict=RatingVerdict.AGREE
+    )
+    row = re.search(
+        rf"<td>{re.escape(form.subject_title)}</td><td>(\d+) / (\d+)</td>",
+        login(demo["staff2"]).get(reverse("workflow:rating_list")).content.decode(),
+    )
+    assert row and row.groups() == ("1", "2")
+    page = login(demo["office"]).get(reverse("workflow:rating_windows")).content.decode()
+    assert re.search(r"<td>1</td><td>5</td>", page)
 
 
 def test_filler_may_not_rate_own_form(demo, rated, login):
