@@ -1,4 +1,7 @@
-"""Security middleware: the Content-Security-Policy header and the forced password change."""
+"""Security middleware: the Content-Security-Policy header, the idle session's renewal and the
+forced password change."""
+
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +30,26 @@ class ContentSecurityPolicyMiddleware:
         if self.policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
         return response
+
+
+class IdleSessionRenewalMiddleware:
+    """Keeps an active session alive: the session ends SESSION_COOKIE_AGE after it was last
+    saved, and a request renews it when the last renewal is more than SESSION_RENEW_SECONDS
+    old. Saving on every request (SESSION_SAVE_EVERY_REQUEST) would cost a database write and
+    commit per page for a timeout that a minute's precision serves as well."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[self.KEY] = now
+        return self.get_response(request)
 
 
 class PasswordChangeRequiredMiddleware:

@@ -14,6 +14,10 @@ from pathlib import Path
 from bench.run import Result
 
 PORT = 8011
+# Users log in 5 a second (a login hashes a password, deliberately slow: 50 at once would
+# queue every page behind them); the figures count from when all of them are in
+# (--reset-stats), for `seconds` more.
+SPAWN_RATE = 5
 
 
 def _wait_for(url: str, timeout: float = 30) -> None:
@@ -98,7 +102,8 @@ def run(ctx) -> list[Result]:
             }
             subprocess.run(
                 [str(bindir / "locust"), "-f", str(root / "bench" / "locustfile.py"), "--headless",
-                 "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+                 "-u", str(users), "-r", str(SPAWN_RATE), "-t", f"{seconds + users // SPAWN_RATE}s",
+                 "--reset-stats", "--host", f"http://127.0.0.1:{PORT}",
                  "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
                 cwd=root, env=load_env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
@@ -124,9 +129,10 @@ def run(ctx) -> list[Result]:
             unit="ms",
             target="≤ 300 ms, 0 errors",
             met=worst <= 300 and failures == 0,
-            note=f"{float(total['Requests/s']):.1f} req/s, {total['Request Count']} requests "
-            f"(logins included), {failures} errors, {seconds} s, gunicorn 2 workers, "
-            f"{len(the_plan)} accounts of the 500-person unit SCALE-0001 browsing their role's pages",
+            note=f"{float(total['Requests/s']):.1f} req/s, {total['Request Count']} requests, "
+            f"{failures} errors in {seconds} s after all had logged in; gunicorn 2 workers; "
+            f"{len(the_plan)} accounts of the 500-person unit SCALE-0001, each opening the pages "
+            "of its role in turn with 1–5 s between pages",
         )
     ]
     for name, row in pages.items():

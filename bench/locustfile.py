@@ -1,7 +1,8 @@
 """50 logged-in users browsing riskreg (run by bench/cases_load.py; loopback only, bounded in time).
 
-BENCH_PLAN is a JSON list of [username, [path, ...]]: each simulated person takes the next entry,
-logs in as that account and browses its pages (the pages its role opens) in a loop.
+BENCH_PLAN is a JSON list of [username, [[name, path], ...]]: each simulated person takes the
+next entry, logs in as that account and opens the pages of its role one after another, reading
+each for 1–5 s (locust's documented example of a user's wait) before the next.
 """
 
 import itertools
@@ -17,7 +18,7 @@ _entries = itertools.cycle(PLAN)
 
 
 class Person(HttpUser):
-    wait_time = between(0.5, 1.5)
+    wait_time = between(1, 5)
 
     def on_start(self) -> None:
         self.username, self.pages = next(_entries)
@@ -28,8 +29,12 @@ class Person(HttpUser):
             {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
             name="登录",
         )
+        self.next_page = itertools.cycle(self.pages)
 
     @task
     def browse(self) -> None:
-        for name, path in self.pages:
-            self.client.get(path, name=name)
+        name, path = next(self.next_page)
+        with self.client.get(path, name=name, catch_response=True) as response:
+            # A lost session lands on the login page with 200: that is an error, not a page.
+            if "/accounts/login/" in response.url:
+                response.failure("会话丢失：被转到登录页")

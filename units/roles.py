@@ -48,10 +48,10 @@ def holdings(person: Person) -> Holdings:
     post_ids = set(person.concurrent_posts.values_list("id", flat=True))
     if person.post_id:
         post_ids.add(person.post_id)
-    tiers = dict(Post.objects.filter(id__in=post_ids).values_list("id", "tier")) if post_ids else {}
-    post_units = (
-        dict(Post.objects.filter(id__in=post_ids).values_list("id", "unit_id")) if post_ids else {}
-    )
+    posts = Post.objects.filter(id__in=post_ids).values_list("id", "tier", "unit_id")
+    tiers, post_units = {}, {}
+    for pid, tier, unit_id in posts if post_ids else ():
+        tiers[pid], post_units[pid] = tier, unit_id
     grants = tuple(
         RoleGrant.objects.filter(person=person).values_list(
             "role", "unit__path", "include_subunits"

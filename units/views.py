@@ -24,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "units/home.html", {"person": None})
     held = roles.holdings(person)
     person = type(person).objects.select_related("unit", "department", "post").get(pk=person.pk)
+    person._role_holdings = held  # the same person, reloaded with its unit, department and post
     forms_to_fill = risk_selectors.forms_to_fill(request.user)
     worklist = []
     for item in workflow_selectors.worklist(request.user):
