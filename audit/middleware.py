@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from audit.services import SESSION_MUST_CHANGE
+from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT
 
 
 class ContentSecurityPolicyMiddleware:
@@ -38,8 +38,6 @@ class IdleSessionRenewalMiddleware:
     old. Saving on every request (SESSION_SAVE_EVERY_REQUEST) would cost a database write and
     commit per page for a timeout that a minute's precision serves as well."""
 
-    KEY = "_renewed_at"
-
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -47,8 +45,8 @@ class IdleSessionRenewalMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
             now = int(time.time())
-            if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
-                session[self.KEY] = now
+            if now - session.get(SESSION_RENEWED_AT, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[SESSION_RENEWED_AT] = now
         return self.get_response(request)
 
 

@@ -4,6 +4,8 @@ These are the only signals in riskreg: logins, logouts and lockouts are announce
 framework, not by our code, so there is no service to call instead.
 """
 
+import time
+
 from axes.signals import user_locked_out
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -11,7 +13,7 @@ from django.dispatch import receiver
 
 from audit.enums import AuditAction, AuditOutcome
 from audit.selectors import password_change_required
-from audit.services import SESSION_MUST_CHANGE, audit_record
+from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT, audit_record
 
 
 def _account(username: str) -> User | None:
@@ -24,6 +26,8 @@ def _account(username: str) -> User | None:
 def record_login(sender, request, user, **kwargs):
     audit_record(request=request, actor=user, action=AuditAction.LOGIN, obj=user)
     if request is not None and hasattr(request, "session"):
+        # Logging in saves the session with a fresh expiry: the next page need not renew it.
+        request.session[SESSION_RENEWED_AT] = int(time.time())
         if password_change_required(user):
             request.session[SESSION_MUST_CHANGE] = True
         else:

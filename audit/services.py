@@ -22,6 +22,8 @@ from audit.models import AuditEvent, AuditLogIsAppendOnly, PasswordChangeReason,
 from audit.net import client_address
 
 SESSION_MUST_CHANGE = "audit.must_change_password"
+# When the session's idle expiry was last renewed (audit.middleware.IdleSessionRenewalMiddleware).
+SESSION_RENEWED_AT = "_renewed_at"
 
 # The law's floor (等保 2.0 asks for at least six months of logs).
 MIN_RETENTION_DAYS = 180
