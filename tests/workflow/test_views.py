@@ -111,13 +111,91 @@ def test_review_queue_post_ignores_forms_not_in_the_queue(demo, forms, login):
     assert forms["head_post"].state == FormState.DEPT_REVIEW
 
 
+@pytest.fixture
+def five_in_review(demo, rnd, monkeypatch):
+    """Five forms of new staff of the head's department waiting for review, two per page."""
+    from tests.workflow.test_queries import staff_forms
+
+    monkeypatch.setattr("workflow.views.QUEUE_PAGE_SIZE", 2)
+    forms = staff_forms(demo, rnd, 5)
+    for form in forms:
+        act(form, Action.SUBMIT, form.filler.user)
+    return forms
+
+
+def _queue_titles(response) -> list[str]:
+    return [f.subject_title for f in response.context["forms"]]
+
+
+def test_review_queue_shows_the_remaining_forms_on_the_next_pages(demo, five_in_review, login):
+    client = login(demo["head"])
+    url = reverse("workflow:review_queue")
+
+    pages = [client.get(url, {"page": n}) for n in (1, 2, 3)]
+
+    titles = [_queue_titles(page) for page in pages]
+    assert [len(t) for t in titles] == [2, 2, 1]
+    assert sorted(t for page in titles for t in page) == sorted(
+        f.subject_title for f in five_in_review
+    )
+    first = pages[0].content.decode()
+    assert "共 5 张，本页为第 1–2 张" in first
+    assert 'href="?page=3"' in first
+    assert titles[1][0] in pages[1].content.decode()
+    assert titles[1][0] not in first
+
+
+def test_review_queue_row_says_enough_to_decide(demo, five_in_review, login):
+    form = five_in_review[0]
+    response = login(demo["head"]).get(reverse("workflow:review_queue"))
+    page = response.content.decode()
+    row = next(f for f in response.context["forms"] if f.pk == form.pk)
+    assert row.n_points == 2  # complete_form: two points, both proposed at level 2
+    assert [(c.label, c.count) for c in row.level_counts] == [("二级", 2)]
+    assert row.since is not None
+    assert reverse("risks:form_detail", args=[form.pk]) in page
+    assert form.filler.name in page
+    assert "风险点1" not in page  # the points themselves are on the form page
+
+
+def test_review_queue_batch_on_a_page_passes_exactly_the_selected(demo, five_in_review, login):
+    client = login(demo["head"])
+    url = reverse("workflow:review_queue")
+    on_page_two = client.get(url, {"page": 2}).context["forms"]
+    chosen = on_page_two[0]
+
+    response = client.post(url, {"form_ids": [chosen.pk], "comment": "同意", "page": "2"})
+
+    assert response.status_code == 302 and response["Location"] == f"{url}?page=2"
+    passed = RiskForm.objects.filter(
+        pk__in=[f.pk for f in five_in_review], state=FormState.MASS_REVIEW
+    )
+    assert list(passed) == [chosen]
+    assert TransitionLog.objects.get(form=chosen, action=Action.PASS).comment == "同意"
+    assert len(client.get(url, {"page": 3}).context["forms"]) == 2  # four left: pages 1–2
+
+
+def test_review_queue_return_with_reason_from_the_row(demo, five_in_review, login):
+    form = five_in_review[0]
+    client = login(demo["head"])
+    page = client.get(reverse("workflow:review_queue")).content.decode()
+    assert "退回理由（必填）" in page
+
+    post_action(client, form, "return_to_draft", comment="请补充防控措施")
+
+    form.refresh_from_db()
+    assert form.state == FormState.DRAFT
+
+
 def test_sign_queue_signs_the_selected_forms(demo, forms, rnd, meeting, login):
     from tests.workflow.conftest import to_collective
 
     form = to_collective(demo, forms, "post", rnd)
     decide(demo, form, meeting)
     client = login(demo["leader"])
-    assert form.subject_title in client.get(reverse("workflow:sign_queue")).content.decode()
+    page = client.get(reverse("workflow:sign_queue")).content.decode()
+    assert form.subject_title in page
+    assert "分管领导签字" in page  # the line this leader signs
 
     client.post(reverse("workflow:sign_queue"), {"form_ids": [form.pk]})
 
