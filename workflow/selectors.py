@@ -9,7 +9,18 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -268,29 +279,45 @@ def open_windows_for_rater(person: Person) -> QuerySet[RatingWindow]:
     ).filter(Q(department__isnull=True) | Q(department_id=person.department_id))
 
 
+class SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery. Counting through joins instead (points × ratings ×
+    windows, then DISTINCT) multiplies the rows: 300 forms took 170–370 ms on PostgreSQL."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+def _forms_to_rate(person: Person) -> QuerySet[RiskForm]:
+    """Forms in an open window of the person's scope, not their own, with `n_points` and
+    `n_rated` (how many of its points they have rated in those windows)."""
+    windows = open_windows_for_rater(person)
+    in_window = RatingWindow.forms.through.objects.filter(ratingwindow__in=windows)
+    mine = Rating.objects.filter(point=OuterRef("pk"), rater=person, window__in=windows)
+    points = RiskPoint.objects.filter(form=OuterRef("pk")).order_by()
+    # A window holds forms of its own unit only; saying so lets PostgreSQL start from the
+    # unit's forms rather than every form in 群众评议 of the database.
+    return (
+        RiskForm.objects.filter(state=FormState.MASS_REVIEW, unit_id=person.unit_id)
+        .filter(Exists(in_window.filter(riskform=OuterRef("pk"))))
+        .exclude(filler=person)
+        .annotate(
+            n_points=SubqueryCount(points.values("pk")),
+            n_rated=SubqueryCount(points.filter(Exists(mine)).values("pk")),
+        )
+    )
+
+
 def rating_forms_for(user: User) -> list[RiskForm]:
     """群众评议: forms this person may rate now (in an open window of their scope, not their
     own), each annotated with how many of its points they have rated."""
     person = roles.person_for(user)
     if person is None:
         return []
-    windows = open_windows_for_rater(person)
-    qs = (
-        RiskForm.objects.filter(state=FormState.MASS_REVIEW, rating_windows__in=windows)
-        .exclude(filler=person)
-        .distinct()
+    return list(
+        _forms_to_rate(person)
         .select_related(*FORM_RELATED)
-        .annotate(
-            n_points=Count("points", distinct=True),
-            n_rated=Count(
-                "points__ratings",
-                filter=Q(points__ratings__rater=person, points__ratings__window__in=windows),
-                distinct=True,
-            ),
-        )
         .order_by("department__order", "post__order", "id")
     )
-    return list(qs)
 
 
 def rating_window_for(person: Person, form: RiskForm) -> RatingWindow | None:
@@ -325,7 +352,12 @@ def rating_windows_for_office(user: User) -> list[RatingWindow]:
     return list(
         RatingWindow.objects.filter(unit__in=office_units(user))
         .select_related("unit", "department", "round")
-        .annotate(n_forms=Count("forms", distinct=True), n_ratings=Count("ratings", distinct=True))
+        .annotate(
+            n_forms=SubqueryCount(
+                RatingWindow.forms.through.objects.filter(ratingwindow=OuterRef("pk")).values("pk")
+            ),
+            n_ratings=SubqueryCount(Rating.objects.filter(window=OuterRef("pk")).values("pk")),
+        )
         .order_by("closed_at", "-opened_at")
     )
 
@@ -510,21 +542,7 @@ def worklist(user: User) -> list[WorkItem]:
 
 
 def _to_rate_count(person: Person) -> int:
-    windows = open_windows_for_rater(person)
-    return (
-        RiskForm.objects.filter(state=FormState.MASS_REVIEW, rating_windows__in=windows)
-        .exclude(filler=person)
-        .annotate(
-            n_points=Count("points", distinct=True),
-            n_rated=Count(
-                "points__ratings",
-                filter=Q(points__ratings__rater=person, points__ratings__window__in=windows),
-                distinct=True,
-            ),
-        )
-        .filter(n_rated__lt=Count("points", distinct=True))
-        .count()
-    )
+    return _forms_to_rate(person).filter(n_rated__lt=F("n_points")).count()
 
 
 # ------------------------------------------------------------------------- progress board

@@ -12,7 +12,7 @@ from django.utils import timezone
 from risks.models import Measure, RiskForm, RiskPoint
 from tests.factories import make_person
 from tests.workflow.conftest import act, decide, person_of, to_mass_review
-from workflow import services
+from workflow import selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.models import Signature, TransitionLog
 
@@ -236,6 +236,28 @@ def test_raters_see_and_change_their_own_rating(demo, rated, login):
     data = {f"verdict-{p.pk}": "too_low" for p in form.points.all()}
     client.post(reverse("workflow:rate_form", args=[form.pk]), data)
     assert window.ratings.filter(rater=person_of(demo["staff2"]), verdict="too_low").count() == 2
+
+
+def test_rating_counts_on_the_lists_follow_each_rating(demo, forms, rnd, login):
+    form = to_mass_review(demo, forms, "post")
+    window, _ = services.rating_window_open(
+        actor=demo["office"], round=rnd, deadline=timezone.now() + datetime.timedelta(days=1)
+    )
+    rater = login(demo["staff2"])
+    first, second = form.points.all()
+    rater.post(reverse("workflow:rate_form", args=[form.pk]), {f"verdict-{first.pk}": "agree"})
+
+    listed = {f.pk: f for f in rater.get(reverse("workflow:rating_list")).context["forms"]}
+    assert (listed[form.pk].n_rated, listed[form.pk].n_points) == (1, 2)
+    counts = {i.label: i.count for i in selectors.worklist(demo["staff2"])}
+    assert counts["待评议（群众评议）"] == 1  # one point still to rate
+
+    rater.post(reverse("workflow:rate_form", args=[form.pk]), {f"verdict-{second.pk}": "too_low"})
+    counts = {i.label: i.count for i in selectors.worklist(demo["staff2"])}
+    assert counts["待评议（群众评议）"] == 0
+    office = login(demo["office"]).get(reverse("workflow:rating_windows"))
+    shown = next(w for w in office.context["windows"] if w.pk == window.pk)
+    assert (shown.n_forms, shown.n_ratings) == (window.forms.count(), 2)
 
 
 def test_filler_may_not_rate_own_form(demo, rated, login):
