@@ -417,11 +417,12 @@ def meetings_for(user: User) -> list[CollectiveMeeting]:
     )
 
 
-def notice_register(user: User) -> list[RiskForm]:
+def notice_register(user: User) -> QuerySet[RiskForm]:
     """公示: forms under notice that the user may read (everyone in the unit), with the
-    current notice and the points and levels."""
+    current notice (`open_notices`) and the points and levels. A queryset, so that a page of
+    it loads the points of that page's forms only; `with_notice` finishes a page."""
     qs = forms_visible_to(user, RiskForm.objects.filter(state=FormState.PUBLIC_NOTICE))
-    forms = list(
+    return (
         _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
         .prefetch_related(
             Prefetch(
@@ -431,19 +432,23 @@ def notice_register(user: User) -> list[RiskForm]:
             )
         )
         .annotate(
-            n_open_objections=Count(
-                "objections", filter=Q(objections__answered_at__isnull=True), distinct=True
+            n_open_objections=SubqueryCount(
+                Objection.objects.filter(form=OuterRef("pk"), answered_at__isnull=True).values("pk")
             )
         )
     )
+
+
+def with_notice(forms: list[RiskForm]) -> list[RiskForm]:
     for form in forms:
         form.notice = form.open_notices[0] if form.open_notices else None
     return forms
 
 
-def filed_register(user: User) -> list[RiskForm]:
+def filed_register(user: User) -> QuerySet[RiskForm]:
+    """已备案: a queryset, so that a page of it loads the points of that page's forms only."""
     qs = forms_visible_to(user, RiskForm.objects.filter(state=FormState.FILED))
-    return list(_with_points(qs.order_by("unit__path", "department__order", "post__order", "id")))
+    return _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
 
 
 def objections_for_office(user: User, *, open_only: bool = False) -> list[Objection]:

@@ -146,6 +146,8 @@ def version_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 # A queue page holds this many forms; the batch checkboxes act on the forms of the page.
 QUEUE_PAGE_SIZE = 50
+# The 公示 and 已备案 pages show every point of their forms: this many forms a page.
+REGISTER_PAGE_FORMS = 20
 
 
 def _queue_page(request: HttpRequest, queue: list[RiskForm], *, decided: bool) -> Page:
@@ -448,11 +450,15 @@ def meeting_minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def notice_register(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notice_register(request.user), REGISTER_PAGE_FORMS).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "workflow/notice_register.html",
         {
-            "forms": selectors.notice_register(request.user),
+            "page": page,
+            "forms": selectors.with_notice(list(page.object_list)),
             "fileable": selectors.fileable_forms(request.user),
             "is_office": bool(selectors.office_units(request.user)),
         },
@@ -462,8 +468,11 @@ def notice_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def filed_register(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.filed_register(request.user), REGISTER_PAGE_FORMS).get_page(
+        request.GET.get("page")
+    )
     return render(
-        request, "workflow/filed_register.html", {"forms": selectors.filed_register(request.user)}
+        request, "workflow/filed_register.html", {"page": page, "forms": page.object_list}
     )
 
 

@@ -558,3 +558,25 @@ def test_opening_a_notification_is_a_post_that_marks_it_read(client, demo):
     assert client.post(url).status_code == 302
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_notice_register_pages_through_every_form_under_notice(
+    demo, rnd, meeting, login, monkeypatch
+):
+    from tests.workflow.test_queries import published, staff_forms
+
+    monkeypatch.setattr("workflow.views.REGISTER_PAGE_FORMS", 2)
+    forms = staff_forms(demo, rnd, 3)
+    published(demo, rnd, forms, meeting)
+    client = login(demo["staff2"])
+    url = reverse("workflow:notice_register")
+
+    first, second = client.get(url), client.get(url, {"page": 2})
+
+    shown = [f.pk for f in first.context["forms"]] + [f.pk for f in second.context["forms"]]
+    assert sorted(shown) == sorted(f.pk for f in forms)
+    assert len(first.context["forms"]) == 2
+    assert 'href="?page=2"' in first.content.decode()
+    last = second.context["forms"][0]
+    assert last.notice is not None and last.n_open_objections == 1  # published() raised one
+    assert "风险点1" in second.content.decode()  # the points are still shown in full
