@@ -271,6 +271,11 @@ def timings(ctx) -> list[Result]:
             page_case(f"published register, {n_points} points", client_for(cast["office"]),
                       reverse("reports:register", args=[cast["unit"].code]), floor, repeat)
         )  # fmt: skip
+    inspector = RoleGrant.objects.get(unit=big["unit"], role=GrantedRole.INSPECTOR).person.user
+    results.append(
+        page_case(f"quarterly summary, one {n_staff}-person unit", client_for(inspector),
+                  reverse("reports:quarterly", args=[big["unit"].code]), floor, repeat)
+    )  # fmt: skip
     inspector = city_inspector(Unit.objects.get(code="SCALE"))
     results.append(
         page_case(f"quarterly summary, {n_units} units", client_for(inspector),

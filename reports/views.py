@@ -111,7 +111,9 @@ def _register_query(request: HttpRequest, code: str):
 def register(request: HttpRequest, code: str) -> HttpResponse:
     """台账 / 廉政风险信息档案库: the unit's filed risk points, filtered."""
     unit, filter_form, round, _filters, points = _register_query(request, code)
-    page = Paginator(points, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.KeysFirst(points), REGISTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     start = (page.number - 1) * REGISTER_PAGE_SIZE
     rows = [layouts.register_row(start + i, p) for i, p in enumerate(page.object_list, 1)]
     query = request.GET.copy()

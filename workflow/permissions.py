@@ -9,7 +9,7 @@ remains the authority: a stale permission can show a form in a queue, never let 
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from risks.models import RiskForm
 from units.enums import GrantedRole, PostTier
@@ -95,6 +95,13 @@ def forms_user_may_act_on(user: User, qs: QuerySet[RiskForm] | None = None) -> Q
     klass = RiskForm.objects.all() if qs is None else qs
     if not user.is_authenticated:
         return klass.none()
-    return get_objects_for_user(
-        user, ACT_PERM, klass=klass, with_superuser=False, accept_global_perms=False
+    # The same list as guardian's get_objects_for_user(user, ACT_PERM, klass), written as a
+    # join on the direct permission table: guardian's `pk IN (user's) OR pk IN (groups')`
+    # subqueries make PostgreSQL join every form in the state before filtering (a 300-form
+    # queue: 57 ms instead of a few). form_permissions_sync gives the permission to users
+    # only, never to groups; the unique (user, permission, form) row keeps forms distinct.
+    return klass.filter(
+        user_act_perms__user=user,
+        user_act_perms__permission__codename=ACT_CODENAME,
+        user_act_perms__permission__content_type__app_label=RiskForm._meta.app_label,
     )

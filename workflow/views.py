@@ -6,6 +6,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -143,6 +144,25 @@ def version_changes(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------------- 部室审核
 
 
+# A queue page holds this many forms; the batch checkboxes act on the forms of the page.
+QUEUE_PAGE_SIZE = 50
+# The 公示 and 已备案 pages show every point of their forms: this many forms a page.
+REGISTER_PAGE_FORMS = 20
+
+
+def _queue_page(request: HttpRequest, queue: list[RiskForm], *, decided: bool) -> Page:
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.queue_summaries(list(page.object_list), decided=decided)
+    return page
+
+
+def _back_to_page(request: HttpRequest, url_name: str) -> HttpResponse:
+    """After a batch, the same page number again (now showing the forms still waiting)."""
+    number = request.POST.get("page", "")
+    url = reverse(url_name)
+    return redirect(f"{url}?page={number}" if number.isdigit() and number != "1" else url)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_queue(request: HttpRequest) -> HttpResponse:
@@ -159,8 +179,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         if not chosen:
             messages.warning(request, "请先勾选要通过的一览表。")
         _report_batch(request, result, "审核通过")
-        return redirect("workflow:review_queue")
-    return render(request, "workflow/review_queue.html", {"forms": queue, "form": CommentForm()})
+        return _back_to_page(request, "workflow:review_queue")
+    page = _queue_page(request, queue, decided=False)
+    return render(
+        request,
+        "workflow/review_queue.html",
+        {"page": page, "forms": page.object_list, "form": CommentForm()},
+    )
 
 
 @login_required
@@ -179,9 +204,12 @@ def sign_queue(request: HttpRequest) -> HttpResponse:
             )
             result.done += one.done
             result.failed += one.failed
+        if not chosen:
+            messages.warning(request, "请先勾选要签字的一览表。")
         _report_batch(request, result, "签字")
-        return redirect("workflow:sign_queue")
-    return render(request, "workflow/sign_queue.html", {"forms": queue})
+        return _back_to_page(request, "workflow:sign_queue")
+    page = _queue_page(request, queue, decided=True)
+    return render(request, "workflow/sign_queue.html", {"page": page, "forms": page.object_list})
 
 
 # ------------------------------------------------------------------------- 群众评议
@@ -422,11 +450,15 @@ def meeting_minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def notice_register(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notice_register(request.user), REGISTER_PAGE_FORMS).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "workflow/notice_register.html",
         {
-            "forms": selectors.notice_register(request.user),
+            "page": page,
+            "forms": selectors.with_notice(list(page.object_list)),
             "fileable": selectors.fileable_forms(request.user),
             "is_office": bool(selectors.office_units(request.user)),
         },
@@ -436,8 +468,11 @@ def notice_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def filed_register(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.filed_register(request.user), REGISTER_PAGE_FORMS).get_page(
+        request.GET.get("page")
+    )
     return render(
-        request, "workflow/filed_register.html", {"forms": selectors.filed_register(request.user)}
+        request, "workflow/filed_register.html", {"page": page, "forms": page.object_list}
     )
 
 

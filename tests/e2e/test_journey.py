@@ -152,9 +152,10 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     head = persona("demo_head")
     click_worklist(head, live_server, "待审核（部室审核）")
     check_page(head, shot, "j14-head-review-queue")
-    card = head.get_by_role("article").filter(has_text=TITLE)
-    card.get_by_label("退回理由").fill(RETURN_REASON)
-    card.get_by_role("button", name="退回修改").click()
+    row = head.get_by_role("row").filter(has_text=TITLE)
+    row.get_by_text("退回…").click()  # the reason field opens under the row's 退回… disclosure
+    row.get_by_label("退回理由").fill(RETURN_REASON)
+    row.get_by_role("button", name="退回修改").click()
     check_page(head, shot, "j15-head-returned")
     form.refresh_from_db()
     assert form.state == FormState.DRAFT
@@ -179,9 +180,7 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
 
     # ------------------------------------------------------------ 6. the head passes it
     click_worklist(head, live_server, "待审核（部室审核）")
-    head.get_by_role("article").filter(has_text=TITLE).get_by_role(
-        "button", name="通过并签字"
-    ).click()
+    head.get_by_role("row").filter(has_text=TITLE).get_by_role("button", name="通过并签字").click()
     check_page(head, shot, "j17-head-passed")
     form.refresh_from_db()
     assert form.state == FormState.MASS_REVIEW

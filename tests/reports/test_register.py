@@ -152,6 +152,22 @@ def test_register_query_count_does_not_grow_with_rows(reg, login, demo):
     assert len(many) == len(few)
 
 
+def test_register_pages_continue_in_the_register_order(reg, login, demo, monkeypatch):
+    monkeypatch.setattr("reports.views.REGISTER_PAGE_SIZE", 3)
+    client = login(demo["inspector"])
+    url = reverse("reports:register", args=["GYRC"])
+    whole = [row[7] for row in _sheet_rows(client)]
+    seen, numbers = [], []
+    for number in (1, 2, 3):
+        response = client.get(url, {"page": number})
+        seen += [row[7] for row in response.context["rows"]]
+        numbers += [row[0] for row in response.context["rows"]]
+    assert len(whole) == 7
+    assert seen == whole
+    assert numbers == list(range(1, 8))
+    assert "第 3 / 3 页" in response.content.decode()
+
+
 def test_register_xlsx_query_count_does_not_grow_with_rows(reg, login, demo):
     client = login(demo["inspector"])
     url = reverse("reports:register_xlsx", args=["GYRC"])

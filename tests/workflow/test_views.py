@@ -13,7 +13,7 @@ from django.utils import timezone
 from risks.models import Measure, RiskForm, RiskPoint
 from tests.factories import make_person
 from tests.workflow.conftest import act, decide, person_of, to_mass_review
-from workflow import services
+from workflow import selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.models import Signature, TransitionLog
 
@@ -112,13 +112,91 @@ def test_review_queue_post_ignores_forms_not_in_the_queue(demo, forms, login):
     assert forms["head_post"].state == FormState.DEPT_REVIEW
 
 
+@pytest.fixture
+def five_in_review(demo, rnd, monkeypatch):
+    """Five forms of new staff of the head's department waiting for review, two per page."""
+    from tests.workflow.test_queries import staff_forms
+
+    monkeypatch.setattr("workflow.views.QUEUE_PAGE_SIZE", 2)
+    forms = staff_forms(demo, rnd, 5)
+    for form in forms:
+        act(form, Action.SUBMIT, form.filler.user)
+    return forms
+
+
+def _queue_titles(response) -> list[str]:
+    return [f.subject_title for f in response.context["forms"]]
+
+
+def test_review_queue_shows_the_remaining_forms_on_the_next_pages(demo, five_in_review, login):
+    client = login(demo["head"])
+    url = reverse("workflow:review_queue")
+
+    pages = [client.get(url, {"page": n}) for n in (1, 2, 3)]
+
+    titles = [_queue_titles(page) for page in pages]
+    assert [len(t) for t in titles] == [2, 2, 1]
+    assert sorted(t for page in titles for t in page) == sorted(
+        f.subject_title for f in five_in_review
+    )
+    first = pages[0].content.decode()
+    assert "共 5 张，本页为第 1–2 张" in first
+    assert 'href="?page=3"' in first
+    assert titles[1][0] in pages[1].content.decode()
+    assert titles[1][0] not in first
+
+
+def test_review_queue_row_says_enough_to_decide(demo, five_in_review, login):
+    form = five_in_review[0]
+    response = login(demo["head"]).get(reverse("workflow:review_queue"))
+    page = response.content.decode()
+    row = next(f for f in response.context["forms"] if f.pk == form.pk)
+    assert row.n_points == 2  # complete_form: two points, both proposed at level 2
+    assert [(c.label, c.count) for c in row.level_counts] == [("二级", 2)]
+    assert row.since is not None
+    assert reverse("risks:form_detail", args=[form.pk]) in page
+    assert form.filler.name in page
+    assert "风险点1" not in page  # the points themselves are on the form page
+
+
+def test_review_queue_batch_on_a_page_passes_exactly_the_selected(demo, five_in_review, login):
+    client = login(demo["head"])
+    url = reverse("workflow:review_queue")
+    on_page_two = client.get(url, {"page": 2}).context["forms"]
+    chosen = on_page_two[0]
+
+    response = client.post(url, {"form_ids": [chosen.pk], "comment": "同意", "page": "2"})
+
+    assert response.status_code == 302 and response["Location"] == f"{url}?page=2"
+    passed = RiskForm.objects.filter(
+        pk__in=[f.pk for f in five_in_review], state=FormState.MASS_REVIEW
+    )
+    assert list(passed) == [chosen]
+    assert TransitionLog.objects.get(form=chosen, action=Action.PASS).comment == "同意"
+    assert len(client.get(url, {"page": 3}).context["forms"]) == 2  # four left: pages 1–2
+
+
+def test_review_queue_return_with_reason_from_the_row(demo, five_in_review, login):
+    form = five_in_review[0]
+    client = login(demo["head"])
+    page = client.get(reverse("workflow:review_queue")).content.decode()
+    assert "退回理由（必填）" in page
+
+    post_action(client, form, "return_to_draft", comment="请补充防控措施")
+
+    form.refresh_from_db()
+    assert form.state == FormState.DRAFT
+
+
 def test_sign_queue_signs_the_selected_forms(demo, forms, rnd, meeting, login):
     from tests.workflow.conftest import to_collective
 
     form = to_collective(demo, forms, "post", rnd)
     decide(demo, form, meeting)
     client = login(demo["leader"])
-    assert form.subject_title in client.get(reverse("workflow:sign_queue")).content.decode()
+    page = client.get(reverse("workflow:sign_queue")).content.decode()
+    assert form.subject_title in page
+    assert "分管领导签字" in page  # the line this leader signs
 
     client.post(reverse("workflow:sign_queue"), {"form_ids": [form.pk]})
 
@@ -176,6 +254,28 @@ def test_rating_pages_count_points_and_ratings(demo, rated, login):
     assert row and row.groups() == ("1", "2")
     page = login(demo["office"]).get(reverse("workflow:rating_windows")).content.decode()
     assert re.search(r"<td>1</td><td>5</td>", page)
+
+
+def test_rating_counts_on_the_lists_follow_each_rating(demo, forms, rnd, login):
+    form = to_mass_review(demo, forms, "post")
+    window, _ = services.rating_window_open(
+        actor=demo["office"], round=rnd, deadline=timezone.now() + datetime.timedelta(days=1)
+    )
+    rater = login(demo["staff2"])
+    first, second = form.points.all()
+    rater.post(reverse("workflow:rate_form", args=[form.pk]), {f"verdict-{first.pk}": "agree"})
+
+    listed = {f.pk: f for f in rater.get(reverse("workflow:rating_list")).context["forms"]}
+    assert (listed[form.pk].n_rated, listed[form.pk].n_points) == (1, 2)
+    counts = {i.label: i.count for i in selectors.worklist(demo["staff2"])}
+    assert counts["待评议（群众评议）"] == 1  # one point still to rate
+
+    rater.post(reverse("workflow:rate_form", args=[form.pk]), {f"verdict-{second.pk}": "too_low"})
+    counts = {i.label: i.count for i in selectors.worklist(demo["staff2"])}
+    assert counts["待评议（群众评议）"] == 0
+    office = login(demo["office"]).get(reverse("workflow:rating_windows"))
+    shown = next(w for w in office.context["windows"] if w.pk == window.pk)
+    assert (shown.n_forms, shown.n_ratings) == (window.forms.count(), 2)
 
 
 def test_filler_may_not_rate_own_form(demo, rated, login):
@@ -476,3 +576,25 @@ def test_opening_a_notification_is_a_post_that_marks_it_read(client, demo):
     assert client.post(url).status_code == 302
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_notice_register_pages_through_every_form_under_notice(
+    demo, rnd, meeting, login, monkeypatch
+):
+    from tests.workflow.test_queries import published, staff_forms
+
+    monkeypatch.setattr("workflow.views.REGISTER_PAGE_FORMS", 2)
+    forms = staff_forms(demo, rnd, 3)
+    published(demo, rnd, forms, meeting)
+    client = login(demo["staff2"])
+    url = reverse("workflow:notice_register")
+
+    first, second = client.get(url), client.get(url, {"page": 2})
+
+    shown = [f.pk for f in first.context["forms"]] + [f.pk for f in second.context["forms"]]
+    assert sorted(shown) == sorted(f.pk for f in forms)
+    assert len(first.context["forms"]) == 2
+    assert 'href="?page=2"' in first.content.decode()
+    last = second.context["forms"][0]
+    assert last.notice is not None and last.n_open_objections == 1  # published() raised one
+    assert "风险点1" in second.content.decode()  # the points are still shown in full
