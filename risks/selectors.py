@@ -7,9 +7,10 @@ annotations); the query-count tests in tests/risks say so.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from riskreg.db import SubqueryCount
 from risks import permissions
 from risks.enums import SubjectKind
 from risks.models import LibraryEntry, RiskForm, RiskPoint, Round
@@ -42,7 +43,7 @@ def form_for_user(user: User | AnonymousUser | None, pk: int) -> RiskForm:
 
 def _list_rows(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
     return qs.select_related("round", "unit", "post__department", "department", "filler").annotate(
-        n_points=Count("points", distinct=True)
+        n_points=SubqueryCount(RiskPoint.objects.filter(form=OuterRef("pk")).values("pk"))
     )
 
 
