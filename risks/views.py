@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -494,6 +495,9 @@ def my_forms(request: HttpRequest) -> HttpResponse:
     )
 
 
+FORM_LIST_PAGE_SIZE = 50
+
+
 @login_required
 def form_list(request: HttpRequest) -> HttpResponse:
     """一览表查阅: the forms the user may read, filtered by round, department and state."""
@@ -505,11 +509,20 @@ def form_list(request: HttpRequest) -> HttpResponse:
         filters = selectors.FormFilters(
             round_id=data["round"], department_id=data["department"], state=data["state"]
         )
-    forms = list(selectors.forms_for_user(request.user, filters)[:500])
+    page = Paginator(selectors.forms_for_user(request.user, filters), FORM_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "risks/form_list.html",
-        {"forms": forms, "filter_form": filter_form, "truncated": len(forms) == 500},
+        {
+            "page": page,
+            "forms": page.object_list,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+        },
     )
 
 

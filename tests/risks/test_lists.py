@@ -84,6 +84,24 @@ def test_form_list_filters_by_round_department_and_state(client, demo, staff_for
     assert listed({"round": "abc", "state": "nonsense"}) == {staff_form.pk, other_dept.pk, old.pk}
 
 
+def test_form_list_pages_keep_the_filter_and_cover_every_form(client, demo, staff_form):
+    _add_forms(staff_form.round, Person.objects.get(user=demo["staff"]), 59)
+    client.force_login(demo["office"])
+    url = reverse("risks:form_list")
+    every = set(RiskForm.objects.filter(state=FormState.DRAFT).values_list("pk", flat=True))
+    assert len(every) == 60
+
+    first = client.get(url, {"state": "draft"}).content.decode()
+    second = client.get(url, {"state": "draft", "page": 2}).content.decode()
+
+    assert "共 60 张，第 1 / 2 页" in first and "?state=draft&amp;page=2" in first
+
+    def listed(body):
+        return {pk for pk in every if reverse("risks:form_detail", args=[pk]) in body}
+
+    assert len(listed(first)) == 50 and listed(first) | listed(second) == every
+
+
 def test_form_list_costs_the_same_for_1_and_30_rows(client, demo, staff_form):
     client.force_login(demo["office"])
     url = reverse("risks:form_list")
