@@ -337,7 +337,7 @@ def rating_window_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def collective(request: HttpRequest) -> HttpResponse:
     units = _office_units_or_403(request)
-    forms = selectors.collective_forms(request.user)
+    forms = selectors.collective_overview(request.user)
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in (Action.PUBLISH, Action.RETURN_FROM_COLLECTIVE):

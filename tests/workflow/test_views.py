@@ -598,3 +598,29 @@ def test_notice_register_pages_through_every_form_under_notice(
     last = second.context["forms"][0]
     assert last.notice is not None and last.n_open_objections == 1  # published() raised one
     assert "风险点1" in second.content.decode()  # the points are still shown in full
+
+
+def test_collective_list_agrees_with_the_meeting_view_of_each_form(demo, forms, rnd, meeting):
+    """The 集体审定 list counts in the database what the meeting page reads point by point:
+    undecided, decided and signed by one line, and decided before an upheld objection."""
+    from tests.workflow.conftest import to_collective
+    from tests.workflow.test_services import published
+
+    undecided = to_collective(demo, forms, "head_post", rnd)
+    decided = to_collective(demo, forms, "department", rnd)
+    decide(demo, decided, meeting)
+    act(decided, Action.SIGN_SUPERVISOR, demo["leader"])
+    reopened = published(demo, forms, rnd, meeting)
+    objection = services.objection_raise(actor=demo["staff2"], form=reopened, text="应为一级")
+    services.objection_answer(
+        objection=objection, actor=demo["office"], answer="异议成立，重新审定。", upheld=True
+    )
+
+    def seen(forms_):
+        return {f.pk: (f.is_decided, list(f.missing_lines)) for f in forms_}
+
+    overview = seen(selectors.collective_overview(demo["office"]))
+    assert overview == seen(selectors.collective_forms(demo["office"]))
+    assert overview[undecided.pk][0] is False
+    assert overview[decided.pk] == (True, ["principal"])
+    assert overview[reopened.pk][0] is False
