@@ -148,6 +148,7 @@ def main() -> None:
 
         from reports import quarterly, selectors, services
         from reports.models import ReportFile
+        from risks.models import RiskPoint
 
         unit, rnd, forms, inspector = _data(100, 10, 0 if args.quick else 49_000)
         results: dict = {
@@ -162,8 +163,15 @@ def main() -> None:
             form = selectors.form_queryset().get(pk=pk)
             return services.render_form(form=form, fmt="pdf")
 
+        form_html = services.form_print_html(selectors.form_queryset().get(pk=pk))
+
+        def form_weasyprint_alone() -> bytes:
+            return HTML(string=form_html, base_url=str(ROOT)).write_pdf()
+
         form_pdf()
+        form_weasyprint_alone()
         results["form_pdf_10_points_s"] = round(_median(form_pdf, runs), 4)
+        results["form_pdf_weasyprint_alone_s"] = round(_median(form_weasyprint_alone, runs), 4)
 
         # 2. a filed form's PDF from storage, through the view (permission check included)
         client = Client()
@@ -177,8 +185,16 @@ def main() -> None:
             response = client.get(url)
             b"".join(response.streaming_content)
 
+        # The floor: a request through the same middleware that reads nothing (the login form).
+        anonymous = Client()
+
+        def login_form() -> None:
+            anonymous.get(reverse("login"))
+
         stored()
+        login_form()
         results["form_pdf_from_storage_ms"] = round(_median(stored, runs * 4) * 1000, 2)
+        results["login_form_ms"] = round(_median(login_form, runs * 4) * 1000, 2)
 
         # 3. the bound volume of 1,000 points vs WeasyPrint alone on the same HTML
         def volume() -> bytes:
@@ -218,12 +234,17 @@ def main() -> None:
         def summary():
             return quarterly.build_summary(unit=unit, year=2026, quarter=4, user=inspector)
 
+        def count_points() -> int:
+            return RiskPoint.objects.filter(form__unit=unit).count()
+
         summary()
+        count_points()
         with CaptureQueriesContext(connection) as queries:
             total = summary().total_points
         results["quarterly"] = {
             "risk_points": total,
             "build_ms": round(_median(summary, runs) * 1000, 1),
+            "count_points_ms": round(_median(count_points, runs) * 1000, 1),
             "queries": len(queries),
         }
 
