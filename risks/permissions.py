@@ -150,6 +150,18 @@ def units_coordinated_by(user: User | AnonymousUser | None) -> list[Unit]:
     return roles.granted_units(user, GrantedRole.INTEGRITY_OFFICE)
 
 
+def units_with_board(user: User | AnonymousUser | None) -> list[Unit]:
+    """Units whose progress board (进度看板) the user opens: as their 廉防办 or their 纪检."""
+    seen = {u.pk: u for u in units_coordinated_by(user)}
+    for unit in roles.granted_units(user, GrantedRole.INSPECTOR):
+        seen.setdefault(unit.pk, unit)
+    return list(seen.values())
+
+
+def may_see_board(user: User | AnonymousUser | None) -> bool:
+    return bool(units_with_board(user))
+
+
 # --- Rounds and fillers: the integrity office of the form's unit runs them. -------------------
 
 

@@ -43,7 +43,7 @@ def navigation(request: HttpRequest) -> dict:
 
     person = roles.person_for(user)
     office = bool(risk_permissions.units_coordinated_by(user))
-    may_see_board = workflow_selectors.may_see_board(user)
+    may_see_board = risk_permissions.may_see_board(user)
     library = risk_permissions.may_manage_risk_library(user)
     groups = {
         key: NavGroup(key, label)

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from risks import selectors as risk_selectors
+from risks.permissions import may_see_board
 from units import roles
 from workflow import selectors as workflow_selectors
 
@@ -45,6 +46,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "worklist": worklist,
             "pending_total": sum(item.count for item in worklist),
             "forms_to_fill": forms_to_fill,
-            "may_see_board": workflow_selectors.may_see_board(request.user),
+            "may_see_board": may_see_board(request.user),
         },
     )

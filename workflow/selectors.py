@@ -25,9 +25,14 @@ from django.utils import timezone
 
 from riskreg.db import SubqueryCount
 from risks.models import RiskForm, RiskPoint, Round
-from risks.permissions import form_roles, forms_visible_to, units_coordinated_by
+from risks.permissions import (
+    form_roles,
+    forms_visible_to,
+    may_see_board,
+    units_coordinated_by,
+    units_with_board,
+)
 from units import roles
-from units.enums import GrantedRole
 from units.models import Department, Person, Unit
 from workflow import transitions
 from workflow.enums import Action, FormState, RatingVerdict
@@ -327,10 +332,6 @@ def office_units(user: User) -> list[Unit]:
     return units_coordinated_by(user)
 
 
-def inspected_units(user: User) -> list[Unit]:
-    return roles.granted_units(user, GrantedRole.INSPECTOR)
-
-
 def office_forms(user: User, *states: str) -> QuerySet[RiskForm]:
     units = office_units(user)
     return RiskForm.objects.filter(unit__in=units, state__in=states)
@@ -587,10 +588,7 @@ def _to_rate_count(person: Person) -> int:
 
 
 def board_units(user: User) -> list[Unit]:
-    seen = {u.pk: u for u in office_units(user)}
-    for unit in inspected_units(user):
-        seen.setdefault(unit.pk, unit)
-    return list(seen.values())
+    return units_with_board(user)
 
 
 def board_rounds(user: User) -> list[Round]:
@@ -694,10 +692,6 @@ def progress_board(*, user: User, round_id: int) -> Board:
         .order_by("department__order", "post__order", "id")
     )
     return Board(rnd, rows, totals, overdue)
-
-
-def may_see_board(user: User) -> bool:
-    return bool(board_units(user))
 
 
 def is_office_for(user: User, unit_id: int) -> bool:

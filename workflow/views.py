@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.enums import AuditAction
 from audit.services import audit_record
 from risks.models import RiskForm
+from risks.permissions import may_see_board
 from units import roles
 from workflow import selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
@@ -566,7 +567,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     rounds = selectors.board_rounds(request.user)
-    if not selectors.may_see_board(request.user):
+    if not may_see_board(request.user):
         raise PermissionDenied("进度看板仅供廉防办和纪检监督人员查看。")
     round_id = request.GET.get("round")
     chosen = (

@@ -10,7 +10,9 @@ from risks.permissions import (
     can_view_form,
     forms_visible_to,
     may_browse_forms,
+    may_see_board,
     reads_every_form_in,
+    units_with_board,
 )
 from tests.factories import make_form, make_round
 from units.models import Department, Person, Post, Unit
@@ -209,3 +211,10 @@ def test_who_reads_every_form_of_a_unit_agrees_with_the_queryset(demo, forms, pe
             assert forms_visible_to(user, in_unit).count() == in_unit.count() > 0
     gyrc_and_lz = list(Unit.objects.filter(code__in=("GYRC", "GYRC-LZ")))
     assert reads_every_form_in(user, gyrc_and_lz) == (persona == "inspector")
+
+
+@pytest.mark.parametrize("persona", list(READABLE))
+def test_who_opens_the_progress_board(demo, persona):
+    expected = {"office": {"GYRC"}, "inspector": {"GYRC", "GYRC-LZ"}}.get(persona, set())
+    assert {u.code for u in units_with_board(demo[persona])} == expected
+    assert may_see_board(demo[persona]) == bool(expected)
