@@ -14,13 +14,16 @@ from django.template.loader import render_to_string
 
 CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 _STATIC = Path(__file__).resolve().parent / "static" / "reports"
+_STYLESHEETS = (
+    _STATIC / "sheet.css",
+    _STATIC / "print.css",
+    Path(settings.BASE_DIR) / "static" / "css" / "widths.css",
+)
 
 
 @functools.cache
 def print_css() -> str:
-    return (_STATIC / "sheet.css").read_text(encoding="utf-8") + (_STATIC / "print.css").read_text(
-        encoding="utf-8"
-    )
+    return "".join(path.read_text(encoding="utf-8") for path in _STYLESHEETS)
 
 
 def missing_cjk_fonts() -> list[str]:
