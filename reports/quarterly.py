@@ -315,27 +315,30 @@ def build_summary(
 
     by_dept: dict[tuple[int, int | None], dict] = {}
     key_level1_by_unit: dict[int, int] = {}
+    # One row per unit, department and level, the categories and the key posts' count as
+    # columns: a city has ~3,000 such rows, against ~34,000 grouped by category too.
+    per_category = {f"c_{c.value}": Count("id", filter=Q(category=c.value)) for c in RiskCategory}
     for row in (
-        points.values(
-            "form__unit_id", "form__department_id", "level", "category", "form__post__is_key"
-        )
-        .annotate(n=Count("id"))
+        points.values("form__unit_id", "form__department_id", "level")
+        .annotate(n=Count("id"), key=Count("id", filter=Q(form__post__is_key=True)), **per_category)
         .order_by()
     ):
         level = row["level"] or UNRATED
-        if level == RiskLevel.ONE and row["form__post__is_key"]:
-            unit_id = row["form__unit_id"]
-            key_level1_by_unit[unit_id] = key_level1_by_unit.get(unit_id, 0) + row["n"]
-        key = (level, row["category"])
-        s.level_category[key] = s.level_category.get(key, 0) + row["n"]
+        unit_id = row["form__unit_id"]
+        if level == RiskLevel.ONE and row["key"]:
+            key_level1_by_unit[unit_id] = key_level1_by_unit.get(unit_id, 0) + row["key"]
+        for c in RiskCategory:
+            if row[f"c_{c.value}"]:
+                key = (level, c.value)
+                s.level_category[key] = s.level_category.get(key, 0) + row[f"c_{c.value}"]
         dept_id = row["form__department_id"]
         entry = by_dept.setdefault(
-            (row["form__unit_id"], dept_id),
+            (unit_id, dept_id),
             {
-                "unit": unit_by_id[row["form__unit_id"]].name,
+                "unit": unit_by_id[unit_id].name,
                 "department": dept_label(dept_id),
                 "levels": {lv: 0 for lv in s.levels},
-                "_order": dept_order(row["form__unit_id"], dept_id),
+                "_order": dept_order(unit_id, dept_id),
             },
         )
         entry["levels"][level] += row["n"]

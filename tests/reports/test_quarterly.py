@@ -193,6 +193,9 @@ def test_html_page_has_the_svg_charts(reg, login, demo):
     body = response.content.decode()
     assert response.status_code == 200
     assert body.count("<svg") == 2 and "风险等级×风险类别热力图" in body
+    # 办公室: the cashier's draft and 2 filed forms (自查填报 … 已备案, then the total).
+    cells = "".join(f'<td class="num">{n}</td>' for n in (1, 0, 0, 0, 0, 2, 3))
+    assert f"<td>办公室</td>{cells}" in body
 
 
 @pytest.mark.parametrize(
