@@ -42,6 +42,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -78,6 +79,9 @@ DEADLINE_BY_STATE = {
     FormState.COLLECTIVE: "collective_deadline",
 }
 UNRATED = 0
+# How many rows a listed query has before LIMIT, on every row: a cut list knows its total
+# without a second query (so the page's query count does not depend on its rows).
+WHOLE_COUNT = Window(Count("id"))
 
 
 @dataclass
@@ -356,35 +360,36 @@ def build_summary(
             listed_units.append(u.pk)
             room -= key_level1_by_unit[u.pk]
     key_points = points.filter(level=RiskLevel.ONE, form__post__is_key=True)
-    if list_limit is not None:
+    if listed_units:
         key_points = key_points.filter(form__unit__in=listed_units)
-    if s.list_totals["key_level1"]:
-        for row in cut(
-            key_points.order_by(
-                "form__unit__path",
-                F("form__department__order").asc(nulls_first=True),
-                "form__post__order",
-                "form_id",
-                "order",
-            ).values_list(
-                "form__unit__name",
-                "form__department__name",
-                "form__post__name",
-                "form__filler__name",
-                "category",
-                "description",
-            )
-        ):
-            s.key_level1.append(
-                {
-                    "unit": row[0],
-                    "department": dept_name(row[1]),
-                    "post": row[2],
-                    "person": row[3] or "",
-                    "category": labels[row[4]],
-                    "description": row[5],
-                }
-            )
+    # (every list below is read even when its count is 0: the page's queries stay the same
+    # whatever the data)
+    for row in cut(
+        key_points.order_by(
+            "form__unit__path",
+            F("form__department__order").asc(nulls_first=True),
+            "form__post__order",
+            "form_id",
+            "order",
+        ).values_list(
+            "form__unit__name",
+            "form__department__name",
+            "form__post__name",
+            "form__filler__name",
+            "category",
+            "description",
+        )
+    ):
+        s.key_level1.append(
+            {
+                "unit": row[0],
+                "department": dept_name(row[1]),
+                "post": row[2],
+                "person": row[3] or "",
+                "category": labels[row[4]],
+                "description": row[5],
+            }
+        )
 
     form_related = ("form__unit", "form__post__department", "form__department", "form__filler")
 
@@ -449,17 +454,16 @@ def build_summary(
         "final_level",
     )
     decision_total = sum(s.level_change_counts["decision"].values())
-    if decision_total:
-        for p in cut(
-            decision_changes.select_related(*form_related).order_by(
-                "form__unit__path", "decided_at", "form_id", "order", "id"
+    for p in cut(
+        decision_changes.select_related(*form_related).order_by(
+            "form__unit__path", "decided_at", "form_id", "order", "id"
+        )
+    ):
+        s.level_changes.append(
+            level_change(
+                "decision", p, p.proposed_level, p.final_level, p.decided_at, p.final_reason
             )
-        ):
-            s.level_changes.append(
-                level_change(
-                    "decision", p, p.proposed_level, p.final_level, p.decided_at, p.final_reason
-                )
-            )
+        )
 
     # 5b. re-rated versions opened in the quarter against the same point of the previous
     # version (matched by position; a count and a list)
@@ -484,23 +488,25 @@ def build_summary(
     s.level_change_counts["rerate"] = count_changes(rerate_changes, "previous_level", "level")
     rerate_total = sum(s.level_change_counts["rerate"].values())
     s.list_totals["level_changes"] = decision_total + rerate_total
-    remaining = None if list_limit is None else max(0, list_limit - len(s.level_changes))
-    if rerate_total and remaining != 0:
-        rows = rerate_changes.select_related(*form_related, "form__rerating").order_by(
+    for p in cut(
+        rerate_changes.select_related(*form_related, "form__rerating").order_by(
             "form__unit__path", "form__created_at", "form_id", "order", "id"
         )
-        for p in rows if remaining is None else rows[:remaining]:
-            rerating = getattr(p.form, "rerating", None)
-            s.level_changes.append(
-                level_change(
-                    "rerate",
-                    p,
-                    p.previous_level,
-                    p.level,
-                    p.form.created_at,
-                    rerating.reason if rerating else "",
-                )
+    ):
+        rerating = getattr(p.form, "rerating", None)
+        s.level_changes.append(
+            level_change(
+                "rerate",
+                p,
+                p.previous_level,
+                p.level,
+                p.form.created_at,
+                rerating.reason if rerating else "",
             )
+        )
+
+    if list_limit is not None:  # each source was cut at the limit: so is the whole
+        s.level_changes = s.level_changes[:list_limit]
 
     # 6. forms re-rated in the quarter: new versions opened in it, with why (one query, and
     # a count when the list is cut)
@@ -512,11 +518,15 @@ def build_summary(
             created_at__lt=hi,
         ),
     )
+    rerated_total = 0
     for f in cut(
         rerated.select_related(
             "unit", "post__department", "department", "filler", "round", "rerating"
-        ).order_by("unit__path", "created_at", "id")
+        )
+        .annotate(n_all=WHOLE_COUNT)
+        .order_by("unit__path", "created_at", "id")
     ):
+        rerated_total = f.n_all
         rerating = getattr(f, "rerating", None)
         s.rerated.append(
             {
@@ -530,11 +540,7 @@ def build_summary(
                 "reason": rerating.reason if rerating else "",
             }
         )
-    s.list_totals["rerated"] = (
-        rerated.count()
-        if list_limit is not None and len(s.rerated) == list_limit
-        else len(s.rerated)
-    )
+    s.list_totals["rerated"] = rerated_total
 
     # 7. objections: raised / answered / upheld in the quarter and open at its end, by
     # department (one grouped query), and the open ones listed (one query). Never who raised.
@@ -572,26 +578,25 @@ def build_summary(
         for k in ("raised", "answered", "upheld", "open")
     }
     s.list_totals["open_objections"] = s.objections_totals["open"]
-    if s.objections_totals["open"]:
-        for o in cut(
-            objections.filter(open_q)
-            .select_related("point", *form_related)
-            .order_by("form__unit__path", "raised_at", "id")
-        ):
-            f = o.form
-            raised_on = timezone.localtime(o.raised_at).date()
-            s.open_objections.append(
-                {
-                    "form_id": f.pk,
-                    "unit": f.unit.name,
-                    "department": dept_name(f.department.name if f.department_id else None),
-                    "subject": f.subject_title,
-                    "point": o.point.description if o.point_id else "",
-                    "text": o.text,
-                    "raised": raised_on.isoformat(),
-                    "days_open": (as_of - raised_on).days,
-                }
-            )
+    for o in cut(
+        objections.filter(open_q)
+        .select_related("point", *form_related)
+        .order_by("form__unit__path", "raised_at", "id")
+    ):
+        f = o.form
+        raised_on = timezone.localtime(o.raised_at).date()
+        s.open_objections.append(
+            {
+                "form_id": f.pk,
+                "unit": f.unit.name,
+                "department": dept_name(f.department.name if f.department_id else None),
+                "subject": f.subject_title,
+                "point": o.point.description if o.point_id else "",
+                "text": o.text,
+                "raised": raised_on.isoformat(),
+                "days_open": (as_of - raised_on).days,
+            }
+        )
 
     # 8. rating participation: windows running in the quarter (one query), their forms,
     # ratings and raters (two grouped queries) and the people in their scope (one query).
@@ -670,11 +675,13 @@ def build_summary(
     for state, deadline in DEADLINE_BY_STATE.items():
         overdue_q |= Q(state_at=state, **{f"round__{deadline}__lt": as_of})
     overdue = at_end.filter(overdue_q)
+    overdue_total = 0
     for f in cut(
-        overdue.select_related(
-            "unit", "round", "post__department", "department", "filler"
-        ).order_by("unit__path", F("department__order").asc(nulls_first=True), "post__order", "id")
+        overdue.select_related("unit", "round", "post__department", "department", "filler")
+        .annotate(n_all=WHOLE_COUNT)
+        .order_by("unit__path", F("department__order").asc(nulls_first=True), "post__order", "id")
     ):
+        overdue_total = f.n_all
         deadline = getattr(f.round, DEADLINE_BY_STATE[f.state_at])
         s.overdue.append(
             {
@@ -687,11 +694,7 @@ def build_summary(
                 "days_overdue": (as_of - deadline).days,
             }
         )
-    s.list_totals["overdue"] = (
-        overdue.count()
-        if list_limit is not None and len(s.overdue) == list_limit
-        else len(s.overdue)
-    )
+    s.list_totals["overdue"] = overdue_total
     if not multi:
         for rows in (s.progress, s.by_department, s.objections_by_department):
             for entry in rows:

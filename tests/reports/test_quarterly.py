@@ -323,6 +323,16 @@ def test_long_lists_are_cut_on_the_page_and_counted_in_full(reg, login, demo, mo
     assert cut.key_level1 == full.key_level1[:2]
     assert cut.list_totals["key_level1"] == 3
     assert cut.shortened() == {"key_level1": {"shown": 2, "total": 3}}
+    # Two forms still in 自查填报 after the deadline; a list of one still counts both.
+    Round.objects.filter(pk=reg.round.pk).update(self_check_deadline=dt.date(2026, 3, 15))
+    driver = Person.objects.get(unit=reg.unit, name="冯大伟")
+    make_form(round=reg.round, post=driver.post, filler=driver)
+    RiskForm.objects.update(created_at=FEB_2026)
+    full = quarterly.build_summary(unit=reg.unit, year=2026, quarter=1)
+    one = quarterly.build_summary(unit=reg.unit, year=2026, quarter=1, list_limit=1)
+    assert len(full.overdue) == 2 and one.overdue == full.overdue[:1]
+    assert one.list_totals["overdue"] == 2 == full.list_totals["overdue"]
+    assert one.shortened()["overdue"] == {"shown": 1, "total": 2}
     # Excel and JSON list everything; the page says how much it shows and where the rest is.
     assert quarterly.list_limit_for("xlsx") is None and quarterly.list_limit_for("json") is None
     monkeypatch.setattr(quarterly, "PAGE_LIST_LIMIT", 2)
