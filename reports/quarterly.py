@@ -177,15 +177,6 @@ def summary_units(unit: Unit, with_subunits: bool) -> list[Unit]:
     return list(unit.subtree()) if with_subunits else [unit]
 
 
-def _scope(user: Reader, units: list[Unit]):
-    """Narrows a form queryset to what the reader may see, or None when the reader sees every
-    form of these units (their office, inspector or principal): then no per-form rule applies
-    and the aggregations skip a join over every form."""
-    if user is OPERATOR or reads_every_form_in(user, units):
-        return None
-    return lambda qs: scoped_forms(user, qs)
-
-
 def _current_forms(scope, units: list[Unit], year: int) -> QuerySet[RiskForm]:
     """The current version of every form of the units' rounds of the year, as the user sees."""
     newer = RiskForm.objects.filter(previous_version=OuterRef("pk"))
@@ -250,11 +241,13 @@ def build_summary(
     s = Summary(unit, units, year, quarter, with_subunits, start, end, as_of)
     s.list_limit = list_limit
     lo, hi = _day_start(start), _day_start(end + dt.timedelta(days=1))
-    narrow = _scope(user, units)
-    whole = narrow is None  # the reader sees every form of the units
+    # A reader who sees every form of the units (their office, inspector or principal) needs
+    # no per-form rule, and the aggregations skip a join over every form.
+    whole = user is OPERATOR or reads_every_form_in(user, units)
 
-    def scope(qs):
-        return qs if whole else narrow(qs)
+    def scope(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
+        """Narrows a form queryset to what the reader may see."""
+        return qs if whole else scoped_forms(user, qs)
 
     forms = _current_forms(scope, units, year)
     form_ids = forms.values("pk")
@@ -425,33 +418,23 @@ def build_summary(
     )
     # (`form__unit__in` repeats what `visible_ids` implies, so that the planner can start from
     # the units' forms instead of walking every form in the list's order)
-    decision_changes = (
-        RiskPoint.objects.filter(
-            form__unit__in=units,
-            form__in=FormDecision.objects.filter(
-                form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
-            ).values("form_id"),
-            final_level__isnull=False,
-        )
-        .exclude(final_level=F("proposed_level"))
-        .annotate(
-            decided_at=Subquery(
-                decided.order_by("-decided_at", "-id").values("decided_at")[:1],
-                output_field=DateTimeField(),
-            )
-        )
-        .filter(decided_at__isnull=False)
-    )
-    # (every point counted has a decision in the quarter: the form was picked by one)
+    changed_at_decision = RiskPoint.objects.filter(
+        form__unit__in=units,
+        form__in=FormDecision.objects.filter(
+            form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
+        ).values("form_id"),
+        final_level__isnull=False,
+    ).exclude(final_level=F("proposed_level"))
+    # (every point counted has a decision in the quarter: its form was picked by one; the
+    # list adds the date of the latest)
     s.level_change_counts["decision"] = count_changes(
-        RiskPoint.objects.filter(
-            form__in=FormDecision.objects.filter(
-                form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
-            ).values("form_id"),
-            final_level__isnull=False,
-        ).exclude(final_level=F("proposed_level")),
-        "proposed_level",
-        "final_level",
+        changed_at_decision, "proposed_level", "final_level"
+    )
+    decision_changes = changed_at_decision.annotate(
+        decided_at=Subquery(
+            decided.order_by("-decided_at", "-id").values("decided_at")[:1],
+            output_field=DateTimeField(),
+        )
     )
     decision_total = sum(s.level_change_counts["decision"].values())
     for p in cut(

@@ -587,13 +587,9 @@ def _to_rate_count(person: Person) -> int:
 # ------------------------------------------------------------------------- progress board
 
 
-def board_units(user: User) -> list[Unit]:
-    return units_with_board(user)
-
-
 def board_rounds(user: User) -> list[Round]:
     return list(
-        Round.objects.filter(unit__in=board_units(user))
+        Round.objects.filter(unit__in=units_with_board(user))
         .select_related("unit")
         .order_by("unit__path", "-year", "-id")
     )
@@ -658,7 +654,9 @@ def progress_board(*, user: User, round_id: int) -> Board:
     """Per department, the current forms of a round in each state and how many are overdue
     against the round's deadlines. A fixed number of queries for any number of forms."""
     rnd = (
-        Round.objects.select_related("unit").filter(pk=round_id, unit__in=board_units(user)).first()
+        Round.objects.select_related("unit")
+        .filter(pk=round_id, unit__in=units_with_board(user))
+        .first()
     )
     if rnd is None:
         raise Http404("没有找到该排查轮次。")
