@@ -22,6 +22,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Training only: shifts "today" for every date rule (riskreg.clock); refused without DEBUG.
+RISKREG_TODAY_OFFSET_DAYS = env_int("RISKREG_TODAY_OFFSET_DAYS", 0)
+
 INSTALLED_APPS = [
     "riskreg.apps.RiskregAdminConfig",
     "django.contrib.auth",
