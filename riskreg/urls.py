@@ -1,9 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from audit.views import PasswordChangeView
 from riskreg.forms import LoginForm
+
+
+class FaviconView(RedirectView):
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")  # resolved per request: hashed names in production
+
 
 urlpatterns = [
     path(
@@ -24,6 +34,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's, downloads).
+    path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),
