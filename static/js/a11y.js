@@ -14,7 +14,7 @@
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    var root = event.detail && event.detail.elt;
+    var root = event.target; // the swapped-in element (detail.elt is the one that asked)
     if (!root || !root.isConnected) return;
     // Polling fragments (the job page's progress) update in place and must not steal focus.
     if (root.closest("[hx-trigger*=every]")) return;
