@@ -1,4 +1,11 @@
-"""Load: concurrent logged-in users against gunicorn (2 workers) on loopback, bounded in time."""
+"""Load: 100 logged-in users against gunicorn (4 workers, preloaded) on loopback, bounded in time.
+
+Every user logs in before the measured window (locust --reset-stats once all are spawned), so
+the page figures hold no login; what logging in costs (PBKDF2 at Django's default cost, which
+等保 needs, is deliberately slow) is a row of bench/cases_pages.py. The floor is the lightest logged-in page
+(修改密码) requested by the same users at the same pace in a run of its own, through the same
+client. Every row says how many samples its p95 rests on; fewer than 30 is marked.
+"""
 
 import csv
 import json
@@ -18,6 +25,13 @@ PORT = 8011
 # queue every page behind them); the figures count from when all of them are in
 # (--reset-stats), for `seconds` more.
 SPAWN_RATE = 5
+WORKERS = 4
+MIN_SAMPLES = 30
+
+
+def _samples(row: dict) -> str:
+    n = int(row["Request Count"])
+    return f"{n} samples" + ("" if n >= MIN_SAMPLES else f" (fewer than {MIN_SAMPLES}: p95 ≈ max)")
 
 
 def _wait_for(url: str, timeout: float = 30) -> None:
@@ -86,13 +100,13 @@ def run(ctx) -> list[Result]:
     root: Path = ctx["root"]
     # Three minutes, so that a page of the three leaders gets ~50 requests: a p95 over the
     # ~15 of one minute is its maximum, a single hiccup of the machine.
-    users, seconds = (10, 30) if ctx["quick"] else (50, 180)
+    users, seconds = (10, 30) if ctx["quick"] else (100, 150)
     bindir = Path(sys.executable).parent
     env = os.environ.copy()
     the_plan = plan()
     server = subprocess.Popen(
-        [str(bindir / "gunicorn"), "riskreg.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
-         "--log-level", "warning"],
+        [str(bindir / "gunicorn"), "riskreg.wsgi", "--workers", str(WORKERS), "--preload",
+         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
         cwd=root, env=env,
     )  # fmt: skip
 
@@ -112,8 +126,11 @@ def run(ctx) -> list[Result]:
 
     try:
         _wait_for(f"http://127.0.0.1:{PORT}/accounts/login/")
-        # The floor: the same users and pace against the login form (no session, no data).
-        floor_rows = locust([["", [["登录页（下限）", "/accounts/login/"]]]], seconds // 3)
+        # The floor: the same users and pace against the lightest logged-in page.
+        lightest = [
+            [name, [["修改密码（下限）", "/accounts/password/change/"]]] for name, _ in the_plan
+        ]
+        floor_rows = locust(lightest, seconds // 3)
         rows = locust(the_plan, seconds)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -128,18 +145,20 @@ def run(ctx) -> list[Result]:
     }
     # No page row at all means the users never got past logging in within the time.
     worst = max((float(row["95%"]) for row in pages.values()), default=float("inf"))
-    floor = float(floor_rows["Aggregated"]["95%"])
+    floor_row = floor_rows["Aggregated"]
+    floor = float(floor_row["95%"])
     results = [
         Result(
             case=f"load: {users} users — worst page p95",
             ours=worst,
             unit="ms",
             floor=floor,
-            floor_label="login form p95 under the same users and pace",
+            floor_label="lightest logged-in page p95, same users and pace",
             target="≤ 300 ms, 0 errors",
             met=worst <= 300 and failures == 0,
             note=f"{float(total['Requests/s']):.1f} req/s, {total['Request Count']} requests, "
-            f"{failures} errors in {seconds} s after all had logged in; gunicorn 2 workers; "
+            f"{failures} errors in {seconds} s after all had logged in; gunicorn {WORKERS} "
+            f"workers (--preload); floor over {floor_row['Request Count']} samples; "
             f"{len(the_plan)} accounts of the 500-person unit SCALE-0001, each opening the pages "
             "of its role in turn with 1–5 s between pages",
         )
@@ -151,11 +170,10 @@ def run(ctx) -> list[Result]:
                 ours=float(row["95%"]),
                 unit="ms",
                 floor=floor,
-                floor_label="login form p95, same load",
+                floor_label="lightest logged-in page p95, same load",
                 target="≤ 300 ms",
-                met=float(row["95%"]) <= 300,
-                note=f"median {float(row['Median Response Time']):.0f} ms over "
-                f"{row['Request Count']} requests",
+                met=float(row["95%"]) <= 300 and int(row["Request Count"]) >= MIN_SAMPLES,
+                note=f"median {float(row['Median Response Time']):.0f} ms, {_samples(row)}",
             )
         )
     return results

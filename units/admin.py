@@ -215,7 +215,7 @@ class PersonAdmin(OrgAdmin):
     list_display_links = ["employee_no", "name"]
     list_filter = ["unit", "active", "post__tier", "post__is_key", "department"]
     search_fields = ["name", "employee_no", "phone", "email", "user__username", "job_title"]
-    list_select_related = ["unit", "department", "post", "user"]
+    list_select_related = ["unit", "department", "post__department", "user"]  # Post.__str__
     autocomplete_fields = ["concurrent_posts"]
     inlines = [RoleGrantInline]
 

@@ -92,3 +92,26 @@ def test_admin_scoped_to_managed_units(client, demo):
     gyrc_person = Person.objects.get(employee_no="000203")
     response = client.get(reverse("admin:units_person_change", args=[gyrc_person.pk]))
     assert response.status_code in (302, 403, 404)
+
+
+def test_person_changelist_queries_do_not_grow_with_the_rows(
+    client, demo, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_department, make_person, make_post
+
+    client.force_login(demo["admin"])
+    unit = Unit.objects.get(code="GYRC")
+    url = reverse("admin:units_person_changelist") + f"?unit__id__exact={unit.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(30):  # 30 more people, each in a department of their own
+        dept = make_department(unit=unit, name=f"临时科室{n}")
+        make_person(unit=unit, department=dept, post=make_post(unit=unit, department=dept))
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert "临时科室29" in body
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]

@@ -1,0 +1,20 @@
+"""gunicorn settings read from the project directory (gunicorn loads ./gunicorn.conf.py itself).
+
+Warm workers: the application is imported once in the master (preload_app) and WeasyPrint with
+its CJK fonts is loaded there too, before any worker forks, so the first PDF of every worker
+costs what the third does. Nothing here opens a database connection: each worker opens its own.
+Command-line options (--bind, --workers …) still apply on top of these.
+"""
+
+preload_app = True
+worker_tmp_dir = "/dev/shm"  # heartbeat files off the disk (gunicorn's advice for containers/VMs)
+
+
+def on_starting(server) -> None:
+    """Runs in the master after the preload, before its signal handlers and before any fork
+    (ctypes finding Pango runs short-lived helper processes the arbiter must not mistake for
+    workers)."""
+    from reports.pdf import warm_up
+
+    seconds = warm_up()
+    server.log.info("WeasyPrint and the CJK fonts loaded in %.2f s before forking", seconds)
