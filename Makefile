@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e lint format system-deps install migrate demo bench clean
+.PHONY: run test test-quick e2e lint format system-deps install migrate demo bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "需要 Python 3.11（$(PY)）"; exit 1; }
@@ -35,8 +35,14 @@ run: demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 
+# Prints how long the run took. `make test-quick`: the same without the browser journeys.
 test: install
-	$(BIN)/python -m pytest
+	@start=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; \
+	echo "测试用时 $$(( $$(date +%s) - start )) 秒"; exit $$rc
+
+test-quick: install
+	@start=$$(date +%s); $(BIN)/python -m pytest -m "not e2e"; rc=$$?; \
+	echo "测试用时 $$(( $$(date +%s) - start )) 秒"; exit $$rc
 
 # Every benchmark; writes docs/benchmarks.md and docs/benchmarks.json (PostgreSQL by default,
 # BENCH_DATABASE_URL to change; BENCH_ARGS=--quick for a small run).

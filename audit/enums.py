@@ -31,6 +31,11 @@ class AuditAction(models.TextChoices):
     RESTORE = "system.restore", "恢复数据库"
     # Workflow (审批流转)
     WORKFLOW_TRANSITION = "workflow.transition", "审批流转"
+    # Explicit grants (access.services): 委托 and 特别授权
+    DELEGATION_GRANT = "access.delegation_grant", "登记委托"
+    DELEGATION_REVOKE = "access.delegation_revoke", "撤销委托"
+    READ_GRANT = "access.read_grant", "特别授权"
+    READ_GRANT_REVOKE = "access.read_grant_revoke", "撤销特别授权"
 
 
 class AuditOutcome(models.TextChoices):

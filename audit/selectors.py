@@ -3,14 +3,14 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
+from access import rules as access
 from audit.models import AuditEvent, PasswordPolicyState
-from units import roles
 from units.enums import GrantedRole
 
 
 def may_read_audit(user: User | AnonymousUser | None) -> bool:
     """Only a holder of the 安全审计员 grant; neither system admins nor superusers."""
-    return roles.has_grant(user, GrantedRole.AUDIT_ADMIN)
+    return access.has_grant(user, GrantedRole.AUDIT_ADMIN)
 
 
 def audit_events_for(user: User | AnonymousUser | None) -> QuerySet[AuditEvent]:
@@ -18,7 +18,7 @@ def audit_events_for(user: User | AnonymousUser | None) -> QuerySet[AuditEvent]:
     (failed logins with an unknown user name, break-glass accounts)."""
     if not may_read_audit(user):
         return AuditEvent.objects.none()
-    paths = [unit.path for unit in roles.granted_units(user, GrantedRole.AUDIT_ADMIN)]
+    paths = [unit.path for unit in access.granted_units(user, GrantedRole.AUDIT_ADMIN)]
     return AuditEvent.objects.filter(Q(unit_path__in=paths) | Q(unit_path=""))
 
 

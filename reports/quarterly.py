@@ -15,7 +15,7 @@ sub-units and one quarter:
 
 Every table is one grouped query over the whole set of units, so the number of queries does not
 grow with the number of units or points. Only forms the reader may see count
-(risks.permissions.forms_visible_to); the command line reads unscoped (selectors.OPERATOR).
+(access.rules.forms_visible_to); the command line reads unscoped (selectors.OPERATOR).
 
 Dispositions (警示提醒、诫勉谈话、责令限期整改) have no record in the system yet: the JSON lists
 them under "not_yet_available" with a note, so upstream systems can tell "none" from "not
@@ -47,12 +47,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from access.rules import reads_every_form_in
 from reports import excel
 from reports.pdf import html_to_pdf, render_print_html
 from reports.selectors import OPERATOR, Reader, scoped_forms
 from risks.enums import RiskCategory, RiskLevel
 from risks.models import RiskForm, RiskPoint
-from risks.permissions import reads_every_form_in
 from units.models import Department, Person, Unit
 from workflow.enums import FormState, RatingVerdict
 from workflow.models import FormDecision, Objection, Rating, RatingWindow, TransitionLog

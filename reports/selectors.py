@@ -1,8 +1,8 @@
-"""Reads of the reports app, always scoped to a user through risks.permissions.
+"""Reads of the reports app, always scoped to a user through access.rules.
 
 A form report is found in `forms_visible_to(user)` or not at all (404). The unit register lists
 the risk points of the forms the user may read among the unit's current filed forms; who may
-open a unit's register or quarterly summary at all is decided in risks.permissions
+open a unit's register or quarterly summary at all is decided in access.rules
 (`can_read_register`, `can_read_quarterly`) from the same org-chart roles.
 Every function here issues a fixed number of queries whatever the number of rows.
 """
@@ -27,11 +27,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from access import rules as access
+from access.rules import can_read_quarterly, can_read_register, forms_visible_to
 from reports import layouts
 from risks.enums import SubjectKind
 from risks.models import Measure, RiskForm, RiskPoint, Round
-from risks.permissions import can_read_quarterly, can_read_register, forms_visible_to
-from units import roles
 from units.enums import PostTier, Role
 from units.models import Unit
 from workflow.enums import FormState
@@ -115,12 +115,12 @@ def summary_unit(*, user: User | AnonymousUser, code: str) -> Unit:
 def register_units(user: User | AnonymousUser) -> list[Unit]:
     """Units whose register the user may open: their own unit, and units granted to them as
     廉防办 or 纪检 (sub-units included where the grant says so)."""
-    person = roles.person_for(user)
+    person = access.person_for(user)
     if person is None:
         return []
     units = {person.unit_id: person.unit}
     for role in (Role.INTEGRITY_OFFICE, Role.INSPECTOR):
-        for unit in roles.granted_units(user, role):
+        for unit in access.granted_units(user, role):
             units.setdefault(unit.pk, unit)
     return sorted(units.values(), key=lambda u: (u.path, u.order, u.pk))
 

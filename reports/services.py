@@ -179,7 +179,7 @@ def _job_progress(job: ReportJob) -> Progress:
 def may_read_job(user, job: ReportJob) -> bool:
     """Whether the user may still read what the job reports on (checked again at run time and
     at download: a role lost since the request means no file)."""
-    from risks.permissions import can_read_quarterly, can_read_register
+    from access.rules import can_read_quarterly, can_read_register
 
     if job.kind == JobKind.QUARTERLY:
         return can_read_quarterly(user, job.unit)

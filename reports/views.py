@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from access.rules import can_read_quarterly
 from audit.enums import AuditAction
 from audit.services import audit_record
 from reports import layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
-from risks.permissions import can_read_quarterly
 from workflow.enums import FormState
 
 REGISTER_PAGE_SIZE = 100

@@ -1,4 +1,4 @@
-"""The admin site: entry is decided by units.roles (system admin, audit admin), not is_staff."""
+"""The admin site: entry is decided by access.rules (system admin, audit admin), not is_staff."""
 
 from functools import update_wrapper
 
@@ -17,9 +17,9 @@ class RiskregAdminSite(admin.AdminSite):
     enable_nav_sidebar = True
 
     def has_permission(self, request: HttpRequest) -> bool:
-        from units import roles
+        from access import rules as access
 
-        return roles.may_enter_admin(request.user)
+        return access.may_enter_admin(request.user)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

@@ -40,5 +40,6 @@ urlpatterns = [
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),
     path("reports/", include("reports.urls")),
+    path("access/", include("access.urls")),
     path("", include("units.urls")),
 ]

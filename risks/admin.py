@@ -1,18 +1,18 @@
 """Admin of the risk register: the risk library (风险点库) for the integrity office, and its
 rounds read-only. System and audit admins see nothing of it (三员分立): risk content is read
-only through the application, under risks.permissions."""
+only through the application, under access.rules."""
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from access import rules as access
+from access.rules import units_coordinated_by
 from risks.models import LibraryEntry, LibraryMeasure, Round
-from risks.permissions import units_coordinated_by
-from units import roles
 
 
 def _is_office(request: HttpRequest) -> bool:
-    return roles.may_manage_risk_library(request.user)
+    return access.may_manage_risk_library(request.user)
 
 
 class LibraryMeasureInline(admin.TabularInline):

@@ -9,7 +9,7 @@ refused instead of silently overwriting (the same form open in two tabs).
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Subquery
 
 from risks.enums import (
     CATEGORIES_BY_SUBJECT,
@@ -65,6 +65,37 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RiskFormQuerySet(models.QuerySet):
+    def current(self) -> "RiskFormQuerySet":
+        """The current version of each subject: forms no later version replaces (a re-rating
+        of a filed form starts a new version; the filed one stays as it was)."""
+        return self.filter(next_version__isnull=True)
+
+    def with_decided(self) -> "RiskFormQuerySet":
+        """Annotate `decided` — THE rule for "集体审定 has decided this form": every point has
+        its final level, from a decision no objection upheld after it has voided
+        (workflow.transitions.is_decided reads it, or computes it through here)."""
+        from django.apps import apps
+
+        decision = apps.get_model("workflow", "FormDecision")
+        objection = apps.get_model("workflow", "Objection")
+        points = RiskPoint.objects.filter(form=OuterRef("pk")).order_by()
+        last = decision.objects.filter(form=OuterRef("pk")).order_by("-decided_at")
+        reopened = objection.objects.filter(
+            form=OuterRef("pk"), upheld=True, answered_at__gt=OuterRef("last_decided_at")
+        )
+        undecided = points.filter(Q(final_level__isnull=True) | Q(final_level=0))
+        rule = (
+            Q(Exists(points))
+            & ~Q(Exists(undecided))
+            & Q(last_decided_at__isnull=False)
+            & ~Q(Exists(reopened))
+        )
+        return self.annotate(last_decided_at=Subquery(last.values("decided_at")[:1])).annotate(
+            decided=ExpressionWrapper(rule, output_field=models.BooleanField())
+        )
 
 
 class RiskForm(models.Model):
@@ -135,6 +166,8 @@ class RiskForm(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
+
+    objects = RiskFormQuerySet.as_manager()
 
     class Meta:
         verbose_name = "廉政风险点及防控措施一览表"
@@ -221,16 +254,17 @@ class RiskForm(models.Model):
         return CATEGORIES_BY_SUBJECT[self.subject_kind]
 
     def missing_items(self) -> list[str]:
-        """What still keeps this form from being complete, in words for the filler. Uses
+        """What still keeps this form from being complete (and submitted), in words for the
+        filler; workflow.transitions refuses 提交 while it is not empty. Uses
         `points` and their `measures`, so prefetch them (risks.selectors.form_with_points)."""
         points = list(self.points.all())
         if not points:
-            return ["尚未填写任何风险点"]
+            return ["尚未填写任何风险点，至少填写一个风险点"]
         problems = []
         for number, point in enumerate(points, 1):
             missing = point.missing_items()
             if missing:
-                problems.append(f"第 {number} 个风险点缺少：{'、'.join(missing)}")
+                problems.append(f"第 {number} 个风险点缺少{'、'.join(missing)}")
         return problems
 
 
@@ -297,15 +331,21 @@ class RiskPoint(models.Model):
         return suggested_level(self.likelihood, self.harm)
 
     def missing_items(self) -> list[str]:
-        """The parts a complete point needs but this draft lacks (uses prefetched measures)."""
+        """The parts a complete point needs but this draft lacks (uses prefetched measures):
+        THE completeness rule — the filling page lists it, submitting requires it empty (seed
+        002: 一个风险点，就要有相对应的防控措施)."""
         missing = []
+        if not self.category:
+            missing.append("风险类别")
+        if not self.description.strip():
+            missing.append("风险点描述")
         if not self.likelihood:
             missing.append("发生概率")
         if not self.harm:
             missing.append("危害程度")
         if not self.proposed_level:
             missing.append("风险等级")
-        if not list(self.measures.all()):
+        if not any(m.text.strip() for m in self.measures.all()):
             missing.append("防控措施")
         return missing
 

@@ -1,4 +1,4 @@
-"""Reads of the risk register, always scoped to a user through risks.permissions.
+"""Reads of the risk register, always scoped to a user through access.rules.
 
 Every list here costs a fixed number of queries whatever the number of rows (prefetching and
 annotations); the query-count tests in tests/risks say so.
@@ -10,11 +10,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from access import rules as access
 from riskreg.db import SubqueryCount
-from risks import permissions
 from risks.enums import SubjectKind
 from risks.models import LibraryEntry, RiskForm, RiskPoint, Round
-from units import roles
 from units.models import Department, Person, Unit
 from workflow.enums import FormState
 
@@ -35,7 +34,7 @@ def form_with_points(qs: QuerySet[RiskForm] | None = None) -> QuerySet[RiskForm]
 
 def form_for_user(user: User | AnonymousUser | None, pk: int) -> RiskForm:
     """The form with its points, if the user may read it; Http404 otherwise."""
-    form = form_with_points(permissions.forms_visible_to(user)).filter(pk=pk).first()
+    form = form_with_points(access.forms_visible_to(user)).filter(pk=pk).first()
     if form is None:
         raise Http404("没有找到这张一览表，或您无权查看。")
     return form
@@ -49,7 +48,7 @@ def _list_rows(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
 
 def forms_filled_by(user: User | AnonymousUser | None) -> QuerySet[RiskForm]:
     """我的一览表: the forms the user fills, newest round first."""
-    person = roles.person_for(user)
+    person = access.person_for(user)
     if person is None:
         return RiskForm.objects.none()
     return _list_rows(RiskForm.objects.filter(filler=person)).order_by(
@@ -59,10 +58,7 @@ def forms_filled_by(user: User | AnonymousUser | None) -> QuerySet[RiskForm]:
 
 def forms_to_fill(user: User | AnonymousUser | None) -> list[RiskForm]:
     """Forms waiting for the user to fill in (自查填报, current version)."""
-    return [
-        form
-        for form in forms_filled_by(user).filter(state=FormState.DRAFT, next_version__isnull=True)
-    ]
+    return [form for form in forms_filled_by(user).filter(state=FormState.DRAFT).current()]
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ def forms_for_user(
     user: User | AnonymousUser | None, filters: FormFilters | None = None
 ) -> QuerySet[RiskForm]:
     """The forms a user may read, filtered; rows ready for the list page."""
-    qs = permissions.forms_visible_to(user)
+    qs = access.forms_visible_to(user)
     filters = filters or FormFilters()
     if filters.round_id:
         qs = qs.filter(round_id=filters.round_id)
@@ -91,7 +87,7 @@ def forms_for_user(
 
 def filter_choices(user: User | AnonymousUser | None) -> dict[str, list]:
     """Rounds and departments that occur among the forms the user may read."""
-    visible = permissions.forms_visible_to(user).values("pk")
+    visible = access.forms_visible_to(user).values("pk")
     return {
         "rounds": list(
             Round.objects.filter(forms__in=visible)
@@ -152,7 +148,7 @@ def library_entry_for_form(form: RiskForm, pk: int) -> LibraryEntry | None:
 
 def rounds_for_user(user: User | AnonymousUser | None) -> QuerySet[Round]:
     """Rounds of the units the user coordinates as 廉防办, with form counts by state."""
-    unit_ids = [u.pk for u in permissions.units_coordinated_by(user)]
+    unit_ids = [u.pk for u in access.units_coordinated_by(user)]
     return (
         Round.objects.filter(unit_id__in=unit_ids)
         .select_related("unit")
@@ -166,7 +162,7 @@ def rounds_for_user(user: User | AnonymousUser | None) -> QuerySet[Round]:
 
 def round_for_user(user: User | AnonymousUser | None, pk: int) -> Round:
     rnd = Round.objects.select_related("unit").filter(pk=pk).first()
-    if rnd is None or not permissions.can_manage_round(user, rnd.unit):
+    if rnd is None or not access.can_manage_round(user, rnd.unit):
         raise Http404("没有找到该排查轮次，或您无权查看。")
     return rnd
 

@@ -3,7 +3,7 @@
 Every edit of a form carries the revision it was based on. The check and the write happen in
 one transaction with the form row locked, so two tabs (or two people) can never overwrite each
 other silently: the later save gets StaleRevision and the user chooses. Edits are allowed only
-while risks.permissions.can_edit_form says so (the filler, in 自查填报). State changes are not
+while access.rules.can_edit_form says so (the filler, in 自查填报). State changes are not
 made here: they belong to workflow.services.
 """
 
@@ -16,10 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from risks import permissions
+from access import rules as access
 from risks.enums import SubjectKind
 from risks.models import LibraryEntry, Measure, RiskForm, RiskPoint, Round
-from units import roles
 from units.enums import PostTier
 from units.models import Department, Person, Post, Unit
 from workflow.enums import FormState
@@ -52,7 +51,7 @@ class PointInput:
 def _lock_for_edit(*, form: RiskForm, based_on_revision: int, by: User | AnonymousUser) -> RiskForm:
     """Lock the form row, then check who edits and on which revision. Call inside atomic()."""
     locked = RiskForm.objects.select_for_update().get(pk=form.pk)
-    if not permissions.can_edit_form(by, locked):
+    if not access.can_edit_form(by, locked):
         raise PermissionDenied("您不能修改这张一览表。")
     if locked.revision != based_on_revision:
         raise StaleRevision(locked)
@@ -61,7 +60,7 @@ def _lock_for_edit(*, form: RiskForm, based_on_revision: int, by: User | Anonymo
 
 def _saved(form: RiskForm, by: User | AnonymousUser) -> None:
     form.revision += 1
-    form.last_saved_by = roles.person_for(by)
+    form.last_saved_by = access.person_for(by)
     form.save(update_fields=["revision", "last_saved_by", "updated_at"])
 
 
@@ -203,7 +202,7 @@ def form_set_overall_level(
 def form_reassign_filler(*, form: RiskForm, filler: Person, by: User | AnonymousUser) -> RiskForm:
     """The integrity office hands a draft form to another person of the unit."""
     locked = RiskForm.objects.select_for_update().get(pk=form.pk)
-    if not permissions.can_reassign_filler(by, locked):
+    if not access.can_reassign_filler(by, locked):
         raise PermissionDenied("只有廉防办可以在自查填报阶段更换填表人。")
     if filler.unit_id != locked.unit_id or not filler.active:
         raise ValidationError({"filler": "请选择本单位在岗的人员。"})
@@ -238,13 +237,13 @@ def round_open(
 ) -> RoundOpenResult:
     """Open a screening round for a unit and create its forms. Running it again for the same
     title updates the deadlines and creates only the forms still missing (idempotent)."""
-    if not permissions.can_manage_round(by, unit):
+    if not access.can_manage_round(by, unit):
         raise PermissionDenied("只有本单位廉防办可以开启排查轮次。")
     title = title.strip()
     rnd = Round.objects.select_for_update().filter(unit=unit, title=title).first()
     existed = rnd is not None
     if rnd is None:
-        rnd = Round(unit=unit, title=title, created_by=roles.person_for(by))
+        rnd = Round(unit=unit, title=title, created_by=access.person_for(by))
     rnd.year = year
     rnd.self_check_deadline = self_check_deadline
     rnd.dept_review_deadline = dept_review_deadline
@@ -260,7 +259,7 @@ def round_open(
 @transaction.atomic
 def round_create_missing_forms(*, round: Round, by: User | AnonymousUser) -> int:
     """Create the forms of posts, departments and people added since the round was opened."""
-    if not permissions.can_manage_round(by, round.unit):
+    if not access.can_manage_round(by, round.unit):
         raise PermissionDenied("只有本单位廉防办可以生成一览表。")
     locked = Round.objects.select_for_update().get(pk=round.pk)
     return _create_missing_forms(locked)

@@ -1,7 +1,7 @@
 """Pages of the risk register: the filling page of a form (一览表), the lists, the rounds.
 
 Views stay thin: reads through risks.selectors, writes through risks.services, every decision
-on access through risks.permissions. Not readable → 404; readable but not editable → 403.
+on access through access.rules. Not readable → 404; readable but not editable → 403.
 Every edit is a plain POST that redirects back (works without JavaScript); a save based on an
 older revision gets the conflict page (HTTP 409) instead of overwriting anything.
 """
@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from risks import permissions, selectors, services
+from access import rules as access
+from risks import selectors, services
 from risks.enums import LEVEL_MATRIX, Harm, Likelihood, RiskCategory
 from risks.forms import (
     FormListFilter,
@@ -30,7 +31,6 @@ from risks.forms import (
 )
 from risks.models import RiskForm, RiskPoint
 from risks.services import PointInput, StaleRevision
-from units import roles
 from workflow import selectors as workflow_selectors
 from workflow.enums import FormState
 
@@ -51,7 +51,7 @@ def _detail_url(form: RiskForm, *, anchor: str = "", **params) -> str:
 def _editable_form(request: HttpRequest, pk: int) -> RiskForm:
     """The form if the user may edit it: 404 when they may not even read it, 403 otherwise."""
     form = selectors.form_for_user(request.user, pk)
-    if not permissions.can_edit_form(request.user, form):
+    if not access.can_edit_form(request.user, form):
         raise PermissionDenied("您可以查看这张一览表，但不能修改它。")
     return form
 
@@ -87,7 +87,7 @@ def _breadcrumb(request: HttpRequest, form: RiskForm) -> dict:
     the published register (a colleague reading a form during 公示)."""
     if form.filler is not None and form.filler.user_id == request.user.pk:
         return {"crumb_url": reverse("risks:my_forms"), "crumb_label": "我的一览表"}
-    if permissions.may_browse_forms(request.user):
+    if access.may_browse_forms(request.user):
         return {"crumb_url": reverse("risks:form_list"), "crumb_label": "一览表查阅"}
     if form.state == FormState.PUBLIC_NOTICE:
         return {"crumb_url": reverse("workflow:notice_register"), "crumb_label": "公示"}
@@ -102,7 +102,7 @@ def _detail_context(
     edit_form: PointForm | None = None,
     overall_form: OverallLevelForm | None = None,
 ) -> dict:
-    editable = permissions.can_edit_form(request.user, form)
+    editable = access.can_edit_form(request.user, form)
     context: dict = {
         "form": form,
         "editable": editable,
@@ -111,7 +111,7 @@ def _detail_context(
         "missing": form.missing_items(),
         "matrix": _level_matrix(form),
         "harm_labels": [label for _value, label in Harm.choices],
-        "can_reassign": permissions.can_reassign_filler(request.user, form),
+        "can_reassign": access.can_reassign_filler(request.user, form),
         # The approval chain's panel below the form (templates/workflow/_form_actions.html).
         "actions": workflow_selectors.available_actions(request.user, form),
         "timeline": workflow_selectors.form_timeline(form),
@@ -461,7 +461,7 @@ def overall_level(request: HttpRequest, pk: int) -> HttpResponse:
 def form_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """廉防办: hand a draft form to another filler."""
     form = selectors.form_for_user(request.user, pk)
-    if not permissions.can_reassign_filler(request.user, form):
+    if not access.can_reassign_filler(request.user, form):
         raise PermissionDenied("只有廉防办可以在自查填报阶段更换填表人。")
     people = selectors.unit_people(form.unit)
     chooser = ReassignFillerForm(request.POST or None, people=people)
@@ -491,7 +491,7 @@ def my_forms(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "risks/my_forms.html",
-        {"forms": forms, "has_person": roles.person_for(request.user) is not None},
+        {"forms": forms, "has_person": access.person_for(request.user) is not None},
     )
 
 
@@ -531,7 +531,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def round_list(request: HttpRequest) -> HttpResponse:
-    units = permissions.units_coordinated_by(request.user)
+    units = access.units_coordinated_by(request.user)
     if not units:
         raise Http404("只有廉防办可以管理排查轮次。")
     return render(
@@ -541,7 +541,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def round_open(request: HttpRequest) -> HttpResponse:
-    units = permissions.units_coordinated_by(request.user)
+    units = access.units_coordinated_by(request.user)
     if not units:
         raise Http404("只有廉防办可以开启排查轮次。")
     year = timezone.localdate().year

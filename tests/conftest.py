@@ -1,7 +1,21 @@
-"""Shared fixtures: the demo organisation and its personas, used by every view test."""
+"""Shared fixtures: the demo organisation and its personas, used by every view test.
+
+Speed: the demo organisation is built once per test process (`load_demo_org`, about a second)
+and its rows are kept in memory; every later test that asks for `demo` gets the same rows
+back with one bulk insert per table, inside its own transaction (rolled back after it, as
+always). Tests therefore still start from a database holding only what they asked for.
+
+Markers: each test is marked `unit` (no database), `integration` (database) or `e2e`
+(browser, tests/e2e) when collected; `-m "not e2e"` runs the non-browser suite.
+"""
+
+import copy
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
+from django.core.management.color import no_style
+from django.db import connection
 
 from units.demo import DEMO_PASSWORD, load_demo_org
 
@@ -18,10 +32,54 @@ PERSONAS = {
 }
 
 
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+        elif item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+_DEMO_ROWS: list[tuple[type, list]] | None = None
+
+
+def _tables():
+    return [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy
+    ]
+
+
+def load_demo_org_cached() -> None:
+    """load_demo_org, replayed from memory after its first run in this process."""
+    global _DEMO_ROWS
+    if _DEMO_ROWS is None:
+        tables = _tables()
+        before = {m: set(m._base_manager.values_list("pk", flat=True)) for m in tables}
+        load_demo_org()
+        _DEMO_ROWS = [
+            (m, rows)
+            for m in tables
+            if (rows := [o for o in m._base_manager.order_by("pk") if o.pk not in before[m]])
+        ]
+        return
+    for model, rows in _DEMO_ROWS:
+        model._base_manager.bulk_create([copy.copy(row) for row in rows])
+    # Rows came with their ids: move PostgreSQL's sequences past them (SQLite does it itself).
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in _DEMO_ROWS]):
+            cursor.execute(sql)
+
+
 @pytest.fixture
 def demo(db):
     """The GYRC demo organisation (with GYRC-LZ) loaded; returns {persona: User}."""
-    load_demo_org()
+    load_demo_org_cached()
     return {key: User.objects.get(username=name) for key, name in PERSONAS.items()}
 
 

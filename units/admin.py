@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 
+from access import rules as access
 from audit.admin_logging import record_inline_role_grants
 from audit.enums import AuditAction, AuditOutcome
 from audit.net import client_address
 from audit.services import audit_record
-from units import roles, selectors, services
+from units import selectors, services
 from units.forms import RosterImportForm
 from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
 from units.resources import roster_export_xlsx
@@ -43,7 +44,7 @@ class OrgAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def _allowed(self, request: HttpRequest) -> bool:
-        return roles.may_manage_org(request.user)
+        return access.may_manage_org(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request)
@@ -61,18 +62,18 @@ class OrgAdmin(admin.ModelAdmin):
         return self.has_view_permission(request, obj)
 
     def _in_scope(self, request: HttpRequest, obj) -> bool:
-        unit_ids = roles.managed_unit_ids(request.user)
+        unit_ids = access.managed_unit_ids(request.user)
         return unit_ids is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        unit_ids = roles.managed_unit_ids(request.user)
+        unit_ids = access.managed_unit_ids(request.user)
         if unit_ids is None:
             return qs
         return qs.filter(**{f"{self.unit_lookup}__in": unit_ids})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        unit_ids = roles.managed_unit_ids(request.user)
+        unit_ids = access.managed_unit_ids(request.user)
         model = db_field.related_model
         if unit_ids is not None:
             if model is Unit:
@@ -184,7 +185,7 @@ class PowerItemAdmin(OrgAdmin):
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
-        unit_ids = roles.managed_unit_ids(request.user)
+        unit_ids = access.managed_unit_ids(request.user)
         if unit_ids is None:
             return qs
         return qs.filter(Q(post__unit_id__in=unit_ids) | Q(department__unit_id__in=unit_ids))
@@ -570,14 +571,14 @@ class AccountAdmin(UserAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        unit_ids = roles.managed_unit_ids(request.user)
+        unit_ids = access.managed_unit_ids(request.user)
         return qs if unit_ids is None else qs.filter(person__unit_id__in=unit_ids)
 
     def has_module_permission(self, request):
-        return roles.may_manage_org(request.user)
+        return access.may_manage_org(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return roles.may_manage_org(request.user) and (
+        return access.may_manage_org(request.user) and (
             obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
         )
 

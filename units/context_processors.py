@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from django.http import HttpRequest
 from django.urls import reverse
 
-from risks import permissions as risk_permissions
-from units import roles
+from access import rules as access
 
 
 @dataclass
@@ -41,10 +40,10 @@ def navigation(request: HttpRequest) -> dict:
         return {"nav_groups": []}
     from workflow import selectors as workflow_selectors
 
-    person = roles.person_for(user)
-    office = bool(risk_permissions.units_coordinated_by(user))
-    may_see_board = risk_permissions.may_see_board(user)
-    library = risk_permissions.may_manage_risk_library(user)
+    person = access.person_for(user)
+    office = bool(access.units_coordinated_by(user))
+    may_see_board = access.may_see_board(user)
+    library = access.may_manage_risk_library(user)
     groups = {
         key: NavGroup(key, label)
         for key, label in (
@@ -64,10 +63,9 @@ def navigation(request: HttpRequest) -> dict:
     add("home", "我的工作台", reverse("home"))
     if person is not None:
         add("fill", "我的一览表", reverse("risks:my_forms"))
-        held = roles.holdings(person)
-        if held.headed_department_ids or held.supervised_department_ids or held.principal_unit_ids:
+        if access.may_review(user):
             add("review", "部室审核", reverse("workflow:review_queue"))
-        if held.supervised_department_ids or held.principal_unit_ids:
+        if access.may_sign(user):
             add("review", "待签字", reverse("workflow:sign_queue"))
         add("rating", "群众评议", reverse("workflow:rating_list"))
         add("rating", "公示", reverse("workflow:notice_register"))
@@ -82,18 +80,20 @@ def navigation(request: HttpRequest) -> dict:
         add("office" if office else "system", "风险点库", library_url)
     if office and may_see_board:
         add("office", "进度看板", reverse("workflow:board"))
-    if risk_permissions.may_browse_forms(user):
+    if access.may_browse_forms(user):
         add("reports", "一览表查阅", reverse("risks:form_list"))
-    if person is not None and risk_permissions.can_read_register(user, person.unit):
+    if person is not None and access.can_read_register(user, person.unit):
         add("reports", "台账", reverse("reports:register", args=[person.unit.code]))
-    if person is not None and risk_permissions.can_read_quarterly(user, person.unit):
+    if person is not None and access.can_read_quarterly(user, person.unit):
         add("reports", "季度汇总", reverse("reports:quarterly", args=[person.unit.code]))
     if may_see_board and not office:
         add("reports", "进度看板", reverse("workflow:board"))
     add("reports", "全部报表", reverse("reports:index"))
-    if roles.may_manage_org(user):
+    if access.may_manage_grants(user):
+        add("office" if office else "reports", "授权管理", reverse("access:grants"))
+    if access.may_manage_org(user):
         add("system", "组织机构与人员", reverse("admin:app_list", args=["units"]))
-    elif roles.may_enter_admin(user) and not library:
+    elif access.may_enter_admin(user) and not library:
         add("system", "后台管理", reverse("admin:index"))
     shown = [g for g in groups.values() if g.entries]
     # The current page is the entry whose address is the longest prefix of the path.

@@ -23,7 +23,6 @@ from workflow.enums import Action, FormState, RatingVerdict
 from workflow.models import (
     CollectiveMeeting,
     FormDecision,
-    FormUserObjectPermission,
     Objection,
     PublicNotice,
     Rating,
@@ -32,7 +31,6 @@ from workflow.models import (
     SignatureKind,
     TransitionLog,
 )
-from workflow.permissions import ensure_act_permission
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红文辉鹏飞玲丹萍斌宇浩凯秀珍健俊帆雪婷琳晨阳欣怡佳睿博思雨泽宁"
@@ -309,8 +307,8 @@ def _workflow_records(
     objection_share, forced,
 ) -> None:  # fmt: skip
     """The chain's records, consistent with each form's state: role grants, transition log,
-    rating windows with ratings, a meeting with decisions, notices, objections and the
-    materialised act-on-form permissions of the queues (see workflow.permissions)."""
+    rating windows with ratings, a meeting with decisions, notices and objections. (The queues
+    need nothing more: access.rules computes them from the org chart.)"""
     staff = [p for p in people if p.post.tier == PostTier.STAFF] or people
     office = staff[0]
     inspector = staff[1 % len(staff)]
@@ -425,24 +423,3 @@ def _workflow_records(
         )  # fmt: skip
     Objection.objects.bulk_create(objections, batch_size=5000)
     result.objections += len(objections)
-
-    # The queues list forms through materialised guardian permissions: the head reviews
-    # DEPT_REVIEW forms of the department, the supervisor signs decided COLLECTIVE forms.
-    # (An approximation of workflow.permissions for speed; `sync_form_permissions` is exact.)
-    perm = ensure_act_permission()
-    decided_ids = {f.pk for f in decided}
-    grants = []
-    for form in forms:
-        dept = dept_by_id.get(form.department_id)
-        if dept is None or form.subject_kind != SubjectKind.POST:
-            continue
-        if form.state == FormState.DEPT_REVIEW and dept.head_id:
-            who = person_by_id[dept.head_id]
-        elif form.state == FormState.COLLECTIVE and form.pk in decided_ids and dept.supervisor_id:
-            who = person_by_id[dept.supervisor_id]
-        else:
-            continue
-        grants.append(
-            FormUserObjectPermission(content_object=form, user_id=who.user_id, permission=perm)
-        )
-    FormUserObjectPermission.objects.bulk_create(grants, batch_size=5000)

@@ -3,15 +3,15 @@
 from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 
-from units import roles
+from access import rules as access
 from units.models import Person, RosterImport, Unit
 
 
 def units_managed_by(user: User) -> QuerySet[Unit]:
     """Units whose org chart and roster the user manages (system admin grants)."""
-    if not roles.may_manage_org(user):
+    if not access.may_manage_org(user):
         return Unit.objects.none()
-    unit_ids = roles.managed_unit_ids(user)
+    unit_ids = access.managed_unit_ids(user)
     units = Unit.objects.all()
     return units if unit_ids is None else units.filter(id__in=unit_ids)
 

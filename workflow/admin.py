@@ -9,8 +9,8 @@ filed form unchangeable there; tests/workflow/test_filed.py checks every registe
 from django.contrib import admin
 from django.http import HttpRequest
 
+from access import rules as access
 from risks.models import Measure, RiskForm, RiskPoint
-from units import roles
 from workflow.enums import FormState
 from workflow.models import (
     CollectiveMeeting,
@@ -119,4 +119,4 @@ if not admin.site.is_registered(RiskForm):
         list_filter = ["state"]
 
         def has_module_permission(self, request: HttpRequest) -> bool:
-            return super().has_module_permission(request) and roles.may_enter_admin(request.user)
+            return super().has_module_permission(request) and access.may_enter_admin(request.user)

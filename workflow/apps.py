@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class WorkflowConfig(AppConfig):
@@ -7,10 +6,3 @@ class WorkflowConfig(AppConfig):
 
     name = "workflow"
     verbose_name = "审批流程"
-
-    def ready(self) -> None:
-        # Schema set-up, not business logic: the object permission guardian materialises must
-        # exist after every migrate and every test-database flush, like Django's own permissions.
-        from workflow.permissions import ensure_act_permission
-
-        post_migrate.connect(ensure_act_permission, sender=self)

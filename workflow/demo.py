@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from access import rules as access
 from risks.models import Measure, RiskForm, RiskPoint, Round
 from units.enums import GrantedRole, PostTier
 from units.models import Department, Person, Post, RoleGrant, Unit
 from workflow import services, transitions
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.models import CollectiveMeeting, Objection, TransitionLog
-from workflow.permissions import candidates
 
 ROUND_TITLE = "2026年度廉政风险排查"
 UNIT_CODE = "GYRC"
@@ -295,6 +295,9 @@ def _complete(form: RiskForm) -> int:
             points.append(point)
             created += 1
     for point in points:
+        if not point.likelihood or not point.harm:
+            point.likelihood, point.harm = point.likelihood or 2, point.harm or 2
+            point.save(update_fields=["likelihood", "harm"])
         if not point.proposed_level:
             point.proposed_level = point.suggested_level or 2
             if point.proposed_level != point.suggested_level:
@@ -308,9 +311,10 @@ def _complete(form: RiskForm) -> int:
 
 def _actor_for(form: RiskForm, action: Action):
     transition = transitions.find(form.state, action)
-    for person in candidates(form):
-        if transition and transitions.acting_role(transition, person, form):
-            return person.user
+    if transition is not None:
+        for person in access.people_who_may_act(form):
+            if access.acting_role(transition, person, form):
+                return person.user
     raise RuntimeError(f"演示数据：没有人可以对《{form.subject_title}》执行「{action.label}」。")
 
 

@@ -3,14 +3,13 @@
 The form's `state` lives on risks.RiskForm; everything else the chain produces lives here:
 signatures, the append-only transition log, rating windows and ratings (群众评议), collective
 meetings and decisions (集体审定), public notices and objections (公示), re-ratings, in-app
-notifications and the materialised guardian permissions. Only workflow.services writes them.
+notifications. Only workflow.services writes them.
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from guardian.models import UserObjectPermissionBase
 
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Department, Person, Unit
@@ -34,8 +33,17 @@ class Signature(models.Model):
     person = models.ForeignKey(
         Person, verbose_name="签字人", on_delete=models.PROTECT, related_name="+"
     )
+    # Under a 委托 (access.models.Delegation): the person signed for; `name` says "代 X".
+    on_behalf_of = models.ForeignKey(
+        Person,
+        verbose_name="被代签人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Snapshot: the printed name stays what it was when signed, whatever happens to the person.
-    name = models.CharField("签字人姓名", max_length=50)
+    name = models.CharField("签字人姓名", max_length=80)
     signed_at = models.DateTimeField("签字时间")
 
     class Meta:
@@ -78,7 +86,16 @@ class TransitionLog(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_name = models.CharField("操作人", max_length=50)
+    actor_name = models.CharField("操作人", max_length=80)
+    # Under a 委托: the person acted for; `actor_name` says "代 X".
+    on_behalf_of = models.ForeignKey(
+        Person,
+        verbose_name="被代办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     role = models.CharField("身份", max_length=30)
     action = models.CharField("操作", max_length=30, choices=Action.choices)
     from_state = models.CharField("原状态", max_length=20, choices=FormState.choices, blank=True)
@@ -415,17 +432,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-
-class FormUserObjectPermission(UserObjectPermissionBase):
-    """Guardian's direct object permissions on risk forms (faster than the generic table).
-    A materialisation of workflow.transitions for listing; the transition function decides."""
-
-    # A named reverse relation: guardian finds direct permission models through it.
-    content_object = models.ForeignKey(
-        RiskForm, verbose_name="一览表", on_delete=models.CASCADE, related_name="user_act_perms"
-    )
-
-    class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = "一览表对象权限"
-        verbose_name_plural = "一览表对象权限"

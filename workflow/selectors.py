@@ -18,21 +18,13 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.http import Http404
 from django.utils import timezone
 
+from access import rules as access
 from riskreg.db import SubqueryCount
 from risks.models import RiskForm, RiskPoint, Round
-from risks.permissions import (
-    form_roles,
-    forms_visible_to,
-    may_see_board,
-    units_coordinated_by,
-    units_with_board,
-)
-from units import roles
 from units.models import Department, Person, Unit
 from workflow import transitions
 from workflow.enums import Action, FormState, RatingVerdict
@@ -46,7 +38,6 @@ from workflow.models import (
     RatingWindow,
     TransitionLog,
 )
-from workflow.permissions import forms_user_may_act_on
 
 FORM_RELATED = ("unit", "round", "post__department", "department", "filler")
 
@@ -59,14 +50,6 @@ def _with_points(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
 
 
 # ------------------------------------------------------------------------- one form
-
-
-def form_for_user(user: User | AnonymousUser, pk: int) -> RiskForm:
-    """The form if the user may read it; 404 otherwise (no hint that it exists)."""
-    form = _with_points(forms_visible_to(user, RiskForm.objects.filter(pk=pk))).first()
-    if form is None:
-        raise Http404("没有找到该一览表。")
-    return form
 
 
 @dataclass
@@ -86,13 +69,13 @@ class AvailableAction:
 def available_actions(user: User | AnonymousUser, form: RiskForm) -> list[AvailableAction]:
     """The panel's buttons: actions the user may take on the form now, each with what still
     blocks it (shown as a hint, and refused by form_transition all the same)."""
-    person = roles.person_for(user)
+    person = access.person_for(user)
     if person is None:
         return []
-    held = form_roles(person, form)
+    held = access.form_roles(person, form)
     result = []
     for t in transitions.transitions_from(form.state):
-        if not t.in_panel or transitions.acting_role(t, person, form, held) is None:
+        if not t.in_panel or access.acting_role(t, person, form, held) is None:
             continue
         if transitions.failed_gates(t, form):
             continue
@@ -193,20 +176,29 @@ def point_tallies(*, form: RiskForm, points: list[RiskPoint] | None = None) -> d
 def _queue_forms(qs: QuerySet[RiskForm], *, signatures: bool = False) -> QuerySet[RiskForm]:
     """What a queue row and the acting-role check read, nothing more: building model instances
     is most of a long queue's time (300 forms × 6 related rows ≈ 35 ms)."""
-    qs = qs.select_related("unit", "post__department", "department", "filler")
+    qs = qs.select_related("unit", "post__department", "department__head", "filler")
     if signatures:
         qs = qs.prefetch_related("signatures")
     return qs.order_by("department__order", "post__order", "id")
 
 
+def _review_qs(user: User) -> QuerySet[RiskForm]:
+    """部室审核: the forms this user may pass now (access.rules.forms_actionable)."""
+    return access.forms_actionable(user, [transitions.find(FormState.DEPT_REVIEW, Action.PASS)])
+
+
 def review_queue(user: User) -> list[RiskForm]:
-    """部室审核: forms waiting for this user's review (guardian list, checked per row)."""
-    person = roles.person_for(user)
+    """部室审核: forms waiting for this user's review, each with `acting_for` (the person they
+    act for under a 委托, or None)."""
+    person = access.person_for(user)
     if person is None:
         return []
-    qs = forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.DEPT_REVIEW))
     t = transitions.find(FormState.DEPT_REVIEW, Action.PASS)
-    return [f for f in _queue_forms(qs) if transitions.acting_role(t, person, f)]
+    forms = list(_queue_forms(_review_qs(user)))
+    for form in forms:
+        acting = access.acting_role(t, person, form)
+        form.acting_for = acting.on_behalf_of if acting else None
+    return forms
 
 
 @dataclass
@@ -249,30 +241,29 @@ def queue_summaries(forms: list[RiskForm], *, decided: bool = False) -> None:
         form.since = since.get(form.pk)
 
 
+SIGN_LINES = {
+    Action.SIGN_SUPERVISOR: transitions.SignatureKind.SUPERVISOR,
+    Action.SIGN_PRINCIPAL: transitions.SignatureKind.PRINCIPAL,
+}
+
+
 def sign_queue(user: User) -> list[RiskForm]:
-    """Forms decided in 集体审定 whose 分管领导 / 党组书记 line waits for this user."""
-    person = roles.person_for(user)
+    """Forms decided in 集体审定 whose 分管领导 / 党组书记 line waits for this user: the
+    forms_actionable of the two signing steps whose gates (line open, decided) pass."""
+    person = access.person_for(user)
     if person is None:
         return []
-    qs = forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.COLLECTIVE))
-    sign = [
-        transitions.find(FormState.COLLECTIVE, Action.SIGN_SUPERVISOR),
-        transitions.find(FormState.COLLECTIVE, Action.SIGN_PRINCIPAL),
-    ]
+    sign = [transitions.find(FormState.COLLECTIVE, action) for action in SIGN_LINES]
+    qs = access.forms_actionable(user, sign).with_decided()
     result = []
     for form in _queue_forms(qs, signatures=True):
-        held = form_roles(person, form)
+        held = access.form_roles(person, form)
         for t in sign:
-            line = transitions.SignatureKind.SUPERVISOR
-            if t.action == Action.SIGN_PRINCIPAL:
-                line = transitions.SignatureKind.PRINCIPAL
-            if (
-                transitions.acting_role(t, person, form, held)
-                and line in transitions.required_signatures(form)
-                and line not in transitions.signed_kinds(form)
-            ):
+            acting = access.acting_role(t, person, form, held)
+            if acting and not transitions.failed_gates(t, form):
                 form.sign_action = t.action.value
                 form.sign_label = t.label
+                form.acting_for = acting.on_behalf_of
                 result.append(form)
                 break
     return result
@@ -307,7 +298,7 @@ def _forms_to_rate(person: Person) -> QuerySet[RiskForm]:
 def rating_forms_for(user: User) -> list[RiskForm]:
     """群众评议: forms this person may rate now (in an open window of their scope, not their
     own), each annotated with how many of its points they have rated."""
-    person = roles.person_for(user)
+    person = access.person_for(user)
     if person is None:
         return []
     return list(
@@ -329,16 +320,12 @@ def my_ratings(person: Person, window: RatingWindow) -> dict[int, Rating]:
 
 
 def office_units(user: User) -> list[Unit]:
-    return units_coordinated_by(user)
+    return access.units_coordinated_by(user)
 
 
 def office_forms(user: User, *states: str) -> QuerySet[RiskForm]:
     units = office_units(user)
     return RiskForm.objects.filter(unit__in=units, state__in=states)
-
-
-def office_rounds(user: User) -> list[Round]:
-    return list(Round.objects.filter(unit__in=office_units(user)).select_related("unit"))
 
 
 def rating_windows_for_office(user: User) -> list[RatingWindow]:
@@ -367,34 +354,17 @@ def waiting_for_rating(user: User) -> QuerySet[RiskForm]:
 
 def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
     """集体审定 for the office: forms with points, tallies, signatures; decided or not."""
-    qs = office_forms(user, FormState.COLLECTIVE)
+    qs = office_forms(user, FormState.COLLECTIVE).with_decided()
     if round_id:
         qs = qs.filter(round_id=round_id)
-    forms = list(
-        _with_points(
-            qs.order_by("round", "department__order", "post__order", "id")
-        ).prefetch_related(
-            Prefetch("decisions", to_attr="decision_list"),
-            Prefetch(
-                "objections",
-                queryset=Objection.objects.filter(upheld=True),
-                to_attr="upheld_objections",
-            ),
-        )
-    )
+    forms = list(_with_points(qs.order_by("round", "department__order", "post__order", "id")))
     tallies = tallies_for_forms(forms)
     for form in forms:
         points = list(form.points.all())
         for point in points:
             point.tally = tallies.get(point.pk)
         form.point_list = points
-        last = max((d.decided_at for d in form.decision_list), default=None)
-        form.is_decided = (
-            bool(points)
-            and all(p.final_level for p in points)
-            and last is not None
-            and not any(o.answered_at > last for o in form.upheld_objections)
-        )
+        form.is_decided = form.decided
         signed = {s.kind for s in form.signatures.all()}
         form.missing_lines = [
             line for line in transitions.required_signatures(form) if line not in signed
@@ -407,35 +377,16 @@ def collective_overview(user: User) -> list[RiskForm]:
     collective_forms sets them, counted in the database instead of loading every point with
     its measures and tallies (which only the meeting page shows)."""
     points = RiskPoint.objects.filter(form=OuterRef("pk")).order_by()
-    last_decision = (
-        FormDecision.objects.filter(form=OuterRef("pk"))
-        .order_by("-decided_at")
-        .values("decided_at")
-    )
-    reopened = Objection.objects.filter(
-        form=OuterRef("pk"), upheld=True, answered_at__gt=OuterRef("last_decided")
-    )
     forms = list(
         office_forms(user, FormState.COLLECTIVE)
+        .with_decided()
         .select_related(*FORM_RELATED)
         .prefetch_related("signatures")
-        .annotate(
-            n_points=SubqueryCount(points.values("pk")),
-            n_undecided=SubqueryCount(
-                points.filter(Q(final_level__isnull=True) | Q(final_level=0)).values("pk")
-            ),
-            last_decided=Subquery(last_decision[:1]),
-        )
-        .annotate(reopened=Exists(reopened))
+        .annotate(n_points=SubqueryCount(points.values("pk")))
         .order_by("round", "department__order", "post__order", "id")
     )
     for form in forms:
-        form.is_decided = bool(
-            form.n_points
-            and not form.n_undecided
-            and form.last_decided is not None
-            and not form.reopened
-        )
+        form.is_decided = form.decided
         signed = {s.kind for s in form.signatures.all()}
         form.missing_lines = [
             line for line in transitions.required_signatures(form) if line not in signed
@@ -455,7 +406,7 @@ def notice_register(user: User) -> QuerySet[RiskForm]:
     """公示: forms under notice that the user may read (everyone in the unit), with the
     current notice (`open_notices`) and the points and levels. A queryset, so that a page of
     it loads the points of that page's forms only; `with_notice` finishes a page."""
-    qs = forms_visible_to(user, RiskForm.objects.filter(state=FormState.PUBLIC_NOTICE))
+    qs = access.forms_visible_to(user, RiskForm.objects.filter(state=FormState.PUBLIC_NOTICE))
     return (
         _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
         .prefetch_related(
@@ -481,7 +432,7 @@ def with_notice(forms: list[RiskForm]) -> list[RiskForm]:
 
 def filed_register(user: User) -> QuerySet[RiskForm]:
     """已备案: a queryset, so that a page of it loads the points of that page's forms only."""
-    qs = forms_visible_to(user, RiskForm.objects.filter(state=FormState.FILED))
+    qs = access.forms_visible_to(user, RiskForm.objects.filter(state=FormState.FILED))
     return _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
 
 
@@ -539,7 +490,7 @@ class WorkItem:
 
 def worklist(user: User) -> list[WorkItem]:
     """What waits on this user, with counts (one query per line)."""
-    person = roles.person_for(user)
+    person = access.person_for(user)
     if person is None:
         return []
     items = [
@@ -548,20 +499,11 @@ def worklist(user: User) -> list[WorkItem]:
             RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count(),
             "risks:my_forms",
         ),
-        WorkItem(
-            "待审核（部室审核）",
-            forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.DEPT_REVIEW))
-            .exclude(filler=person)
-            .count(),
-            "workflow:review_queue",
-        ),
+        WorkItem("待审核（部室审核）", _review_qs(user).count(), "workflow:review_queue"),
         WorkItem("待评议（群众评议）", _to_rate_count(person), "workflow:rating_list"),
     ]
     office = office_units(user)
-    sign_qs = forms_user_may_act_on(
-        user, RiskForm.objects.filter(state=FormState.COLLECTIVE)
-    ).exclude(unit__in=office)
-    items.append(WorkItem("待签字（集体审定）", sign_qs.count(), "workflow:sign_queue"))
+    items.append(WorkItem("待签字（集体审定）", len(sign_queue(user)), "workflow:sign_queue"))
     if office:
         items += [
             WorkItem("待组织群众评议", waiting_for_rating(user).count(), "workflow:rating_windows"),
@@ -589,7 +531,7 @@ def _to_rate_count(person: Person) -> int:
 
 def board_rounds(user: User) -> list[Round]:
     return list(
-        Round.objects.filter(unit__in=units_with_board(user))
+        Round.objects.filter(unit__in=access.units_with_board(user))
         .select_related("unit")
         .order_by("unit__path", "-year", "-id")
     )
@@ -655,13 +597,13 @@ def progress_board(*, user: User, round_id: int) -> Board:
     against the round's deadlines. A fixed number of queries for any number of forms."""
     rnd = (
         Round.objects.select_related("unit")
-        .filter(pk=round_id, unit__in=units_with_board(user))
+        .filter(pk=round_id, unit__in=access.units_with_board(user))
         .first()
     )
     if rnd is None:
         raise Http404("没有找到该排查轮次。")
     today = timezone.localdate()
-    current = RiskForm.objects.filter(round=rnd, next_version__isnull=True)
+    current = RiskForm.objects.filter(round=rnd).current()
     aggregates = {s.value: Count("id", filter=Q(state=s)) for s in FormState}
     grouped = current.values("department_id").annotate(
         total=Count("id"), overdue=Count("id", filter=overdue_q(today)), **aggregates
@@ -690,10 +632,6 @@ def progress_board(*, user: User, round_id: int) -> Board:
         .order_by("department__order", "post__order", "id")
     )
     return Board(rnd, rows, totals, overdue)
-
-
-def is_office_for(user: User, unit_id: int) -> bool:
-    return unit_id in {u.pk for u in office_units(user)}
 
 
 @dataclass
@@ -726,29 +664,3 @@ def version_changes(previous: RiskForm, form: RiskForm) -> list[ChangeRow]:
             changed.append("新增" if new else "删除")
         rows.append(ChangeRow(i + 1, old, new, changed))
     return rows
-
-
-def nav_entries(user: User) -> list[tuple[str, str]]:
-    """The chain's navigation entries for this user (units.context_processors shows them)."""
-    from django.urls import reverse
-
-    person = roles.person_for(user)
-    if person is None:
-        return []
-    entries = [
-        ("群众评议", reverse("workflow:rating_list")),
-        ("公示", reverse("workflow:notice_register")),
-    ]
-    held = roles.holdings(person)
-    if held.headed_department_ids or held.supervised_department_ids or held.principal_unit_ids:
-        entries.insert(0, ("部室审核", reverse("workflow:review_queue")))
-        entries.insert(1, ("待签字", reverse("workflow:sign_queue")))
-    if office_units(user):
-        entries += [
-            ("组织评议", reverse("workflow:rating_windows")),
-            ("集体审定", reverse("workflow:collective")),
-            ("异议", reverse("workflow:objections")),
-        ]
-    if may_see_board(user):
-        entries.append(("进度看板", reverse("workflow:board")))
-    return entries

@@ -20,10 +20,10 @@ from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from access import rules as access
 from audit.enums import AuditAction
 from audit.services import audit_record
 from risks.models import Measure, RiskForm, RiskPoint
-from units import roles
 from units.enums import Role
 from units.models import Department, Person
 from workflow import transitions
@@ -41,7 +41,6 @@ from workflow.models import (
     SignatureKind,
     TransitionLog,
 )
-from workflow.permissions import form_permissions_sync, people_who_may_act
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +86,9 @@ def form_transition(
 ) -> TransitionResult:
     """Perform one transition of the chain, atomically, on the locked form row.
 
-    Guard (role through risks.permissions.form_roles, state, gates, reason, requirements), then
-    write (state, signatures, the action's own records), append the log row, refresh the guardian
-    permissions, and schedule notifications for after the commit. `actor=None` is the system,
+    Guard (role through access.rules.acting_role, state, gates, reason, requirements), then
+    write (state, signatures, the action's own records), append the log row, and schedule
+    notifications for after the commit. `actor=None` is the system,
     allowed only where the table says so (closing a rating window whose deadline passed).
     Raises TransitionForbidden (nothing changed; HTTP 403) or TransitionRefused (nothing changed).
     """
@@ -98,7 +97,7 @@ def form_transition(
     extra = dict(extra or {})
     person: Person | None = None
     if actor is not None:
-        person = roles.person_for(actor)
+        person = access.person_for(actor)
         if person is None:
             raise TransitionForbidden("您没有办理此事项的权限。")
 
@@ -108,10 +107,15 @@ def form_transition(
             .select_related("unit", "round", "post", "department", "filler")
             .get(pk=form.pk)
         )
-        transition, role = _guard(locked, action, person, comment)
+        transition, role, on_behalf = _guard(locked, action, person, comment)
         from_state = locked.state
         new_form = _EFFECTS.get(action, _no_effect)(
-            form=locked, person=person, role=role, comment=comment, extra=extra
+            form=locked,
+            person=person,
+            role=role,
+            on_behalf=on_behalf,
+            comment=comment,
+            extra=extra,
         )
         if locked.state != transition.target:
             locked.state = transition.target
@@ -121,6 +125,7 @@ def form_transition(
             actor=actor if person else None,
             person=person,
             role=role,
+            on_behalf=on_behalf,
             action=action,
             from_state=from_state,
             to_state=transition.target,
@@ -133,14 +138,13 @@ def form_transition(
                 actor=actor if person else None,
                 person=person,
                 role=role,
+                on_behalf=on_behalf,
                 action=action,
                 from_state="",
                 to_state=new_form.state,
                 comment=comment,
                 client_address=client_address,
             )
-            form_permissions_sync(form=new_form)
-        form_permissions_sync(form=locked)
         # The security log (等保 安全审计) gets every transition too, in the same transaction:
         # who, which form, from/to. The comment stays in the chain's own log (it is risk
         # content, and the audit admin reads no risk content).
@@ -152,6 +156,7 @@ def form_transition(
             details={
                 "action": action.value,
                 "role": role,
+                **({"on_behalf_of": on_behalf.pk} if on_behalf is not None else {}),
                 "from": from_state,
                 "to": transition.target,
                 "log": entry.pk,
@@ -174,14 +179,14 @@ def form_transition(
 
 def _guard(
     form: RiskForm, action: Action, person: Person | None, comment: str
-) -> tuple[transitions.Transition, str]:
+) -> tuple[transitions.Transition, str, Person | None]:
     candidates = transitions.transitions_for_action(action)
     if person is None:
         if not any(t.system_may for t in candidates):
             raise TransitionForbidden("此操作必须由有权限的人员办理。")
     else:
-        held = _roles_of(person, form)
-        if not any(transitions.acting_role(t, person, form, held) for t in candidates):
+        held = access.form_roles(person, form)
+        if not any(access.acting_role(t, person, form, held) for t in candidates):
             raise TransitionForbidden(f"您无权对此表执行「{action.label}」。")
     transition = transitions.find(form.state, action)
     if transition is None:
@@ -191,12 +196,12 @@ def _guard(
     if person is None:
         if not transition.system_may:
             raise TransitionForbidden("此操作必须由有权限的人员办理。")
-        role = TransitionLog.SYSTEM_ROLE
+        role, on_behalf = TransitionLog.SYSTEM_ROLE, None
     else:
-        acting = transitions.acting_role(transition, person, form, held)
+        acting = access.acting_role(transition, person, form, held)
         if acting is None:
             raise TransitionForbidden(f"您无权对此表执行「{action.label}」。")
-        role = acting.value
+        role, on_behalf = acting.value, acting.on_behalf_of
     gates = transitions.failed_gates(transition, form)
     if gates:
         raise TransitionRefused(*gates)
@@ -205,13 +210,7 @@ def _guard(
     unmet = transitions.unmet_requirements(transition, form)
     if unmet:
         raise TransitionRefused(*unmet)
-    return transition, role
-
-
-def _roles_of(person: Person, form: RiskForm):
-    from risks.permissions import form_roles
-
-    return form_roles(person, form)
+    return transition, role, on_behalf
 
 
 # ------------------------------------------------------------------------- effects
@@ -221,10 +220,22 @@ def _no_effect(**kwargs) -> None:
     return None
 
 
-def _sign(form: RiskForm, kind: SignatureKind, person: Person) -> None:
+def acting_name(person: Person, on_behalf: Person | None) -> str:
+    """The name a signature and a log row carry: "李四（代 张三）" under a 委托."""
+    return f"{person.name}（代 {on_behalf.name}）" if on_behalf is not None else person.name
+
+
+def _sign(
+    form: RiskForm, kind: SignatureKind, person: Person, on_behalf: Person | None = None
+) -> None:
     Signature.objects.filter(form=form, kind=kind).delete()
     Signature.objects.create(
-        form=form, kind=kind, person=person, name=person.name, signed_at=timezone.now()
+        form=form,
+        kind=kind,
+        person=person,
+        on_behalf_of=on_behalf,
+        name=acting_name(person, on_behalf),
+        signed_at=timezone.now(),
     )
 
 
@@ -240,9 +251,9 @@ def _submit(*, form: RiskForm, person: Person, **kw) -> None:
         form.save(update_fields=["overall_proposed_level", "updated_at"])
 
 
-def _pass(*, form: RiskForm, person: Person, role: str, **kw) -> None:
+def _pass(*, form: RiskForm, person: Person, role: str, on_behalf: Person | None, **kw) -> None:
     if role == Role.DEPT_HEAD:
-        _sign(form, SignatureKind.DEPT_HEAD, person)
+        _sign(form, SignatureKind.DEPT_HEAD, person, on_behalf)
 
 
 def _return_to_draft(*, form: RiskForm, **kw) -> None:
@@ -300,12 +311,12 @@ def _decide(*, form: RiskForm, person: Person, extra: dict, **kw) -> None:
     Signature.objects.filter(form=form, kind__in=COLLECTIVE_LINES).delete()
 
 
-def _sign_supervisor(*, form: RiskForm, person: Person, **kw) -> None:
-    _sign(form, SignatureKind.SUPERVISOR, person)
+def _sign_supervisor(*, form: RiskForm, person: Person, on_behalf: Person | None, **kw) -> None:
+    _sign(form, SignatureKind.SUPERVISOR, person, on_behalf)
 
 
-def _sign_principal(*, form: RiskForm, person: Person, **kw) -> None:
-    _sign(form, SignatureKind.PRINCIPAL, person)
+def _sign_principal(*, form: RiskForm, person: Person, on_behalf: Person | None, **kw) -> None:
+    _sign(form, SignatureKind.PRINCIPAL, person, on_behalf)
 
 
 def _return_from_collective(*, form: RiskForm, **kw) -> None:
@@ -472,6 +483,7 @@ def _log_append(
     actor: User | None,
     person: Person | None,
     role: str,
+    on_behalf: Person | None = None,
     action: Action,
     from_state: str,
     to_state: str,
@@ -481,7 +493,8 @@ def _log_append(
     entry = TransitionLog(
         form=form,
         actor=actor,
-        actor_name=person.name if person else "系统",
+        actor_name=acting_name(person, on_behalf) if person else "系统",
+        on_behalf_of=on_behalf,
         role=role,
         action=action,
         from_state=from_state,
@@ -539,7 +552,7 @@ def rating_window_open(
     client_address: str | None = None,
 ) -> tuple[RatingWindow, BatchResult]:
     """Open 群众评议 over a department or the whole unit for every form waiting for it."""
-    person = roles.person_for(actor)
+    person = access.person_for(actor)
     if person is None:
         raise TransitionForbidden("您没有办理此事项的权限。")
     if deadline <= timezone.now():
@@ -583,12 +596,9 @@ def rating_window_close(
     *, window: RatingWindow, actor: User | None, client_address: str | None = None
 ) -> BatchResult:
     """Close the window and move its forms on to 集体审定. `actor=None`: the deadline passed."""
-    person = roles.person_for(actor) if actor is not None else None
-    if actor is not None:
-        from risks.permissions import units_coordinated_by
-
-        if person is None or window.unit_id not in {u.pk for u in units_coordinated_by(actor)}:
-            raise TransitionForbidden("只有廉防办可以结束群众评议。")
+    person = access.person_for(actor) if actor is not None else None
+    if actor is not None and (person is None or not access.can_manage_round(actor, window.unit)):
+        raise TransitionForbidden("只有廉防办可以结束群众评议。")
     with transaction.atomic():
         locked = RatingWindow.objects.select_for_update().get(pk=window.pk)
         if locked.closed_at is not None:
@@ -652,10 +662,8 @@ def meeting_create(
     minutes_file=None,
     title: str = "党组会议",
 ) -> CollectiveMeeting:
-    from risks.permissions import units_coordinated_by
-
-    person = roles.person_for(actor)
-    if person is None or round.unit_id not in {u.pk for u in units_coordinated_by(actor)}:
+    person = access.person_for(actor)
+    if person is None or not access.can_manage_round(actor, round.unit):
         raise TransitionForbidden("只有廉防办可以记录集体审定会议。")
     meeting = CollectiveMeeting(
         round=round,
@@ -685,10 +693,8 @@ def objection_raise(
     anonymous: bool = False,
 ) -> Objection:
     """Anyone who can read the published form raises an objection during its notice."""
-    from risks.permissions import can_view_form
-
-    person = roles.person_for(actor)
-    if person is None or not can_view_form(actor, form):
+    person = access.person_for(actor)
+    if person is None or not access.can_view_form(actor, form):
         raise TransitionForbidden("您不能对此表提出异议。")
     notice = transitions.current_notice(form)
     if form.state != FormState.PUBLIC_NOTICE or notice is None or notice.has_ended:
@@ -730,10 +736,8 @@ def objection_answer(
         )
         objection.refresh_from_db()
         return objection
-    from risks.permissions import units_coordinated_by
-
-    person = roles.person_for(actor)
-    if person is None or objection.form.unit_id not in {u.pk for u in units_coordinated_by(actor)}:
+    person = access.person_for(actor)
+    if person is None or not access.can_manage_round(actor, objection.form.unit):
         raise TransitionForbidden("只有廉防办可以答复异议。")
     if not answer.strip():
         raise ValidationError({"answer": "请填写答复。"})
@@ -744,7 +748,6 @@ def objection_answer(
         locked.answer, locked.upheld = answer.strip(), False
         locked.answered_by, locked.answered_at = person, timezone.now()
         locked.save(update_fields=["answer", "upheld", "answered_by", "answered_at"])
-        form_permissions_sync(form=locked.form)
     return locked
 
 
@@ -808,7 +811,7 @@ def _next_step(form: RiskForm) -> list[tuple[Person, str, str, str, str]]:
     if state == FormState.DRAFT and form.filler_id:
         steps.append((form.filler, "fill", f"《{title}》待您填报", "", "risks:form_detail"))
     elif state == FormState.DEPT_REVIEW:
-        for p in people_who_may_act(form):
+        for p in access.people_who_may_act(form):
             steps.append(
                 (
                     p,
@@ -820,7 +823,7 @@ def _next_step(form: RiskForm) -> list[tuple[Person, str, str, str, str]]:
             )
     elif state == FormState.MASS_REVIEW:
         if not form.rating_windows.filter(closed_at__isnull=True).exists():
-            for p in people_who_may_act(form):
+            for p in access.people_who_may_act(form):
                 steps.append(
                     (
                         p,
@@ -831,12 +834,10 @@ def _next_step(form: RiskForm) -> list[tuple[Person, str, str, str, str]]:
                     )
                 )
     elif state == FormState.COLLECTIVE:
-        from risks.permissions import form_roles
-
         decided = transitions.is_decided(form)
         signed = transitions._signed(form) is None
-        for p in people_who_may_act(form):
-            is_office = Role.INTEGRITY_OFFICE in form_roles(p, form)
+        for p in access.people_who_may_act(form):
+            is_office = Role.INTEGRITY_OFFICE in access.form_roles(p, form)
             if is_office and not decided:
                 steps.append(
                     (
@@ -927,7 +928,7 @@ def _notify_objection(*, objection_id: int) -> None:
         "form__unit", "form__post", "form__department"
     ).get(pk=objection_id)
     form = objection.form
-    for person in people_who_may_act(form):
+    for person in access.people_who_may_act(form):
         notification_push(
             recipient=person.user,
             kind="objection",

@@ -1,10 +1,10 @@
 """The approval chain as ONE table: (state, action) → next state, who may act, what it requires.
 
 Read it top to bottom to know the whole chain (SPEC section 5). Nothing here writes:
-workflow.services.form_transition looks the transition up, asks `acting_role` whether the actor
-may perform it (roles come from risks.permissions.form_roles, i.e. the org chart and grants),
-checks `gates` and `requires`, then writes. The guardian permissions materialised for listing
-are computed from the same table (workflow.permissions).
+workflow.services.form_transition looks the transition up, asks access.rules.acting_role
+whether the actor may perform it — this table says WHICH role acts, access.rules says WHO
+holds that role over the form —, checks `gates` and `requires`, then writes. Queues list the
+forms of access.rules.forms_actionable, the same rule as a queryset (`Who.q`).
 
 - `who(form)` names the roles that may act; a person acts in the first of them they hold.
 - `gates` decide whether the action applies to this form at all (a signature line the form
@@ -18,11 +18,11 @@ are computed from the same table (workflow.permissions).
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import F, Q
+
 from risks.enums import SubjectKind
 from risks.models import RiskForm
-from risks.permissions import form_roles
 from units.enums import PostTier, Role
-from units.models import Person
 from workflow.enums import Action, FormState
 from workflow.models import SignatureKind
 
@@ -30,11 +30,30 @@ Check = Callable[[RiskForm], str | None]  # None when satisfied, else the messag
 
 
 @dataclass(frozen=True)
+class Who:
+    """The roles that may perform a transition: always `roles`, or, when `pick` is given, the
+    one of them `pick(form)` names for this form; `pick_q(role)` is `pick` as a filter (the
+    forms for which it names `role`), so that queues are queries (access.forms_actionable)."""
+
+    roles: frozenset[Role]
+    pick: Callable[[RiskForm], Role] | None = None
+    pick_q: Callable[[Role], Q] | None = None
+
+    def __call__(self, form: RiskForm) -> frozenset[Role]:
+        return frozenset({self.pick(form)}) if self.pick else self.roles
+
+    def q(self, role: Role) -> Q:
+        if role not in self.roles:
+            return Q(pk__in=[])
+        return self.pick_q(role) if self.pick_q else Q()
+
+
+@dataclass(frozen=True)
 class Transition:
     source: FormState
     action: Action
     target: FormState
-    who: Callable[[RiskForm], frozenset[Role]]
+    who: Who
     gates: tuple[Check, ...] = ()
     requires: tuple[Check, ...] = ()
     reason_required: bool = False
@@ -57,7 +76,7 @@ def review_role(form: RiskForm) -> Role:
     """Who performs 部室审核 for this form.
 
     A post form in a department: its head — or the supervising leader when the head filled it
-    (nobody reviews their own form) or the department has no head. A department form: the
+    (nobody reviews their own form) or the department has no active head. A department form: the
     supervising leader. Another leader's post: the principal (units.roles gives them
     SUPERVISOR over it). The principal's own post and the leadership form: the integrity office
     checks them before the colleagues rate (seed 000: those forms carry no reviewer line).
@@ -65,7 +84,7 @@ def review_role(form: RiskForm) -> Role:
     if form.subject_kind == SubjectKind.POST:
         if form.department_id:
             dept = form.department
-            if dept.head_id and dept.head_id != form.filler_id:
+            if dept.head_id and dept.head.active and dept.head_id != form.filler_id:
                 return Role.DEPT_HEAD
             return Role.SUPERVISOR if dept.supervisor_id else Role.INTEGRITY_OFFICE
         if form.post.tier == PostTier.LEADER:
@@ -74,6 +93,36 @@ def review_role(form: RiskForm) -> Role:
     if form.subject_kind == SubjectKind.DEPARTMENT:
         return Role.SUPERVISOR if form.department.supervisor_id else Role.INTEGRITY_OFFICE
     return Role.INTEGRITY_OFFICE
+
+
+def review_role_q(role: Role) -> Q:
+    """The forms whose 部室审核 `review_role` gives to `role` (the same rule as a filter)."""
+    post, dept_form = Q(subject_kind=SubjectKind.POST), Q(subject_kind=SubjectKind.DEPARTMENT)
+    in_dept = post & Q(department__isnull=False)
+    # Nobody reviews their own form: a head who filled it, or a department without an (active)
+    # head, goes to the supervisor.
+    headless = (
+        Q(department__head__isnull=True)
+        | Q(department__head__active=False)
+        | Q(department__head=F("filler"))
+    )
+    has_supervisor = Q(department__supervisor__isnull=False)
+    if role == Role.DEPT_HEAD:
+        return in_dept & ~headless
+    if role == Role.SUPERVISOR:
+        return (
+            (in_dept & headless & has_supervisor)
+            | (post & Q(department__isnull=True, post__tier=PostTier.LEADER))
+            | (dept_form & has_supervisor)
+        )
+    if role == Role.INTEGRITY_OFFICE:
+        return (
+            (in_dept & headless & ~has_supervisor)
+            | (post & Q(department__isnull=True) & ~Q(post__tier=PostTier.LEADER))
+            | (dept_form & ~has_supervisor)
+            | Q(subject_kind=SubjectKind.LEADERSHIP)
+        )
+    return Q(pk__in=[])
 
 
 def required_signatures(form: RiskForm) -> tuple[SignatureKind, ...]:
@@ -102,25 +151,10 @@ def signed_kinds(form: RiskForm) -> set[str]:
 
 
 def incomplete_reasons(form: RiskForm) -> list[str]:
-    """What keeps a form from being submitted: at least one point; each with a category, a
-    description, a level and at least one measure (seed 002: 一个风险点，就要有相对应的防控措施)."""
-    points = list(form.points.prefetch_related("measures"))
-    if not points:
-        return ["至少填写一个风险点。"]
-    problems = []
-    for n, point in enumerate(points, 1):
-        missing = []
-        if not point.category:
-            missing.append("风险类别")
-        if not point.description.strip():
-            missing.append("风险点描述")
-        if not point.proposed_level:
-            missing.append("风险等级")
-        if not any(m.text.strip() for m in point.measures.all()):
-            missing.append("防控措施")
-        if missing:
-            problems.append(f"第 {n} 个风险点缺少{'、'.join(missing)}。")
-    return problems
+    """What keeps a form from being submitted: RiskForm.missing_items, the list the filling
+    page shows (one rule)."""
+    stored = RiskForm.objects.prefetch_related("points__measures").get(pk=form.pk)
+    return [f"{problem}。" for problem in stored.missing_items()]
 
 
 def _complete(form: RiskForm) -> str | None:
@@ -129,14 +163,13 @@ def _complete(form: RiskForm) -> str | None:
 
 
 def is_decided(form: RiskForm) -> bool:
-    """Every point has its final level from a decision not voided by a later upheld objection."""
-    points = list(form.points.all())
-    if not points or any(p.final_level is None for p in points):
-        return False
-    last = form.decisions.order_by("-decided_at", "-id").first()
-    if last is None:
-        return False
-    return not form.objections.filter(upheld=True, answered_at__gt=last.decided_at).exists()
+    """Every point has its final level from a decision not voided by a later upheld objection
+    (the rule is RiskFormQuerySet.with_decided; queues read its annotation)."""
+    if hasattr(form, "decided"):
+        return bool(form.decided)
+    return bool(
+        RiskForm.objects.with_decided().filter(pk=form.pk).values_list("decided", flat=True).first()
+    )
 
 
 def _decided(form: RiskForm) -> str | None:
@@ -203,7 +236,7 @@ def _objections_answered(form: RiskForm) -> str | None:
 
 
 def _current_version(form: RiskForm) -> str | None:
-    if RiskForm.objects.filter(previous_version=form).exists():
+    if not RiskForm.objects.filter(pk=form.pk).current().exists():
         return "此表已有更新的版本。"
     return None
 
@@ -211,20 +244,13 @@ def _current_version(form: RiskForm) -> str | None:
 # ---------------------------------------------------------------- who
 
 
-def _only(*held: Role) -> Callable[[RiskForm], frozenset[Role]]:
-    roles = frozenset(held)
-    return lambda form: roles
-
-
-def _reviewer(form: RiskForm) -> frozenset[Role]:
-    return frozenset({review_role(form)})
-
-
-FILLER = _only(Role.FILLER)
-OFFICE = _only(Role.INTEGRITY_OFFICE)
-REVIEWER = _reviewer
-SUPERVISOR = _only(Role.SUPERVISOR)
-PRINCIPAL = _only(Role.PRINCIPAL)
+FILLER = Who(frozenset({Role.FILLER}))
+OFFICE = Who(frozenset({Role.INTEGRITY_OFFICE}))
+REVIEWER = Who(
+    frozenset({Role.DEPT_HEAD, Role.SUPERVISOR, Role.INTEGRITY_OFFICE}), review_role, review_role_q
+)
+SUPERVISOR = Who(frozenset({Role.SUPERVISOR}))
+PRINCIPAL = Who(frozenset({Role.PRINCIPAL}))
 
 S = FormState
 A = Action
@@ -279,21 +305,6 @@ def transitions_for_action(action: str) -> list[Transition]:
 
 def transitions_from(state: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.source == state]
-
-
-def acting_role(
-    transition: Transition, person: Person | None, form: RiskForm, held: set[Role] | None = None
-) -> Role | None:
-    """The role in which `person` may perform `transition` on `form`, or None."""
-    if person is None:
-        return None
-    held = form_roles(person, form) if held is None else held
-    if transition.not_by_filler and form.filler_id == person.pk:
-        return None
-    for role in transition.who(form):
-        if role in held:
-            return role
-    return None
 
 
 def failed_gates(transition: Transition, form: RiskForm) -> list[str]:

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access import rules as access
 from audit.enums import AuditAction
+from audit.net import client_address
 from audit.services import audit_record
+from risks import selectors as risk_selectors
 from risks.models import RiskForm
-from risks.permissions import may_see_board
-from units import roles
 from workflow import selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.forms import (
@@ -28,10 +29,6 @@ from workflow.forms import (
     RatingWindowForm,
 )
 from workflow.models import CollectiveMeeting, Notification, Objection, RatingWindow
-
-
-def _client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -60,27 +57,13 @@ def _selected_ids(request: HttpRequest) -> list[int]:
 
 
 def _person_or_403(request: HttpRequest):
-    person = roles.person_for(request.user)
+    person = access.person_for(request.user)
     if person is None:
         raise PermissionDenied
     return person
 
 
 # ------------------------------------------------------------------------- one form
-
-
-def form_panel_context(request: HttpRequest, form: RiskForm) -> dict:
-    """Context of templates/workflow/_form_actions.html (reusable in the form page)."""
-    tallies = selectors.tallies_for_forms([form])
-    points = list(form.points.all())
-    for point in points:
-        point.tally = tallies.get(point.pk)
-    return {
-        "form": form,
-        "points": points,
-        "actions": selectors.available_actions(request.user, form),
-        "timeline": selectors.form_timeline(form),
-    }
 
 
 @login_required
@@ -94,7 +77,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def form_act(request: HttpRequest, pk: int) -> HttpResponse:
-    form = selectors.form_for_user(request.user, pk)
+    form = risk_selectors.form_for_user(request.user, pk)
     try:
         action = Action(request.POST.get("action", ""))
     except ValueError:
@@ -108,7 +91,7 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
             action=action,
             actor=request.user,
             comment=request.POST.get("comment", ""),
-            client_address=_client_address(request),
+            client_address=client_address(request),
             extra=extra,
         )
     except services.TransitionForbidden as exc:
@@ -131,10 +114,10 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def version_changes(request: HttpRequest, pk: int) -> HttpResponse:
     """What changed in a re-rated version against the filed one it came from."""
-    form = selectors.form_for_user(request.user, pk)
+    form = risk_selectors.form_for_user(request.user, pk)
     if not form.previous_version_id:
         raise Http404("此表没有上一版本。")
-    previous = selectors.form_for_user(request.user, form.previous_version_id)
+    previous = risk_selectors.form_for_user(request.user, form.previous_version_id)
     return render(
         request,
         "workflow/changes.html",
@@ -175,7 +158,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             action=Action.PASS,
             actor=request.user,
             comment=request.POST.get("comment", ""),
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
         if not chosen:
             messages.warning(request, "请先勾选要通过的一览表。")
@@ -201,7 +184,7 @@ def sign_queue(request: HttpRequest) -> HttpResponse:
                 forms=[form],
                 action=form.sign_action,
                 actor=request.user,
-                client_address=_client_address(request),
+                client_address=client_address(request),
             )
             result.done += one.done
             result.failed += one.failed
@@ -230,7 +213,7 @@ def rating_list(request: HttpRequest) -> HttpResponse:
 def rate_form(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person_or_403(request)
     services.rating_windows_close_due()
-    form = selectors.form_for_user(request.user, pk)
+    form = risk_selectors.form_for_user(request.user, pk)
     window = selectors.rating_window_for(person, form)
     if window is None or form.filler_id == person.pk:
         raise PermissionDenied("您不能评议此表。")
@@ -278,7 +261,7 @@ def rating_windows(request: HttpRequest) -> HttpResponse:
                 round=data["round"],
                 department=data["department"],
                 deadline=data["deadline"],
-                client_address=_client_address(request),
+                client_address=client_address(request),
             )
         except services.TransitionError as exc:
             for msg in exc.messages:
@@ -311,7 +294,7 @@ def _office_window(request: HttpRequest, pk: int) -> RatingWindow:
 def rating_window_close(request: HttpRequest, pk: int) -> HttpResponse:
     window = _office_window(request, pk)
     result = services.rating_window_close(
-        window=window, actor=request.user, client_address=_client_address(request)
+        window=window, actor=request.user, client_address=client_address(request)
     )
     _report_batch(request, result, "结束群众评议并转入集体审定")
     return redirect("workflow:rating_windows")
@@ -325,7 +308,7 @@ def rating_window_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "该群众评议已结束。")
     else:
         result = services.rating_window_add_forms(
-            window=window, actor=request.user, client_address=_client_address(request)
+            window=window, actor=request.user, client_address=client_address(request)
         )
         _report_batch(request, result, "加入群众评议")
     return redirect("workflow:rating_windows")
@@ -349,7 +332,7 @@ def collective(request: HttpRequest) -> HttpResponse:
             action=action,
             actor=request.user,
             comment=request.POST.get("comment", ""),
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
         _report_batch(request, result, Action(action).label)
         return redirect("workflow:collective")
@@ -405,7 +388,7 @@ def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 forms=[form],
                 action=Action.DECIDE,
                 actor=request.user,
-                client_address=_client_address(request),
+                client_address=client_address(request),
                 extra={"meeting": meeting, "levels": levels},
             )
             result.done += one.done
@@ -487,7 +470,7 @@ def file_batch(request: HttpRequest) -> HttpResponse:
         forms=[f for f in fileable if f.pk in chosen],
         action=Action.FILE,
         actor=request.user,
-        client_address=_client_address(request),
+        client_address=client_address(request),
     )
     _report_batch(request, result, "备案")
     return redirect("workflow:notice_register")
@@ -496,7 +479,7 @@ def file_batch(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
-    form = selectors.form_for_user(request.user, pk)
+    form = risk_selectors.form_for_user(request.user, pk)
     if form.state != FormState.PUBLIC_NOTICE:
         raise PermissionDenied("此表不在公示期内。")
     objection_form = ObjectionForm(request.POST or None, form=form)
@@ -549,7 +532,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             answer=answer_form.cleaned_data["answer"],
             upheld=answer_form.cleaned_data["upheld"],
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
     except services.TransitionForbidden as exc:
         raise PermissionDenied from exc
@@ -567,7 +550,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     rounds = selectors.board_rounds(request.user)
-    if not may_see_board(request.user):
+    if not access.may_see_board(request.user):
         raise PermissionDenied("进度看板仅供廉防办和纪检监督人员查看。")
     round_id = request.GET.get("round")
     chosen = (

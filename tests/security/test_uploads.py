@@ -21,9 +21,12 @@ def _xlsx_bytes() -> bytes:
 
 def _docx_bytes() -> bytes:
     buffer = io.BytesIO()
+    # Fixed timestamps: the same bytes in every process, so pytest-xdist workers collect the
+    # same test ids.
+    stamp = (2026, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        archive.writestr(zipfile.ZipInfo("[Content_Types].xml", stamp), "<Types/>")
+        archive.writestr(zipfile.ZipInfo("word/document.xml", stamp), "<document/>")
     return buffer.getvalue()
 
 

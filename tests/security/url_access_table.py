@@ -112,15 +112,19 @@ def demo_objects() -> dict:
     """Real objects of the demo (organisation, the 2026 round part-way along the chain), for
     object URLs. A few records the demo lacks (a finished report job, a minutes attachment, a
     queued task) are added here, inside the test's rolled-back transaction."""
+    import datetime as dt
+
     from django.contrib.auth.models import User
     from django.contrib.contenttypes.models import ContentType
     from django.core.files.base import ContentFile
     from django_tasks_db.models import DBTaskResult
 
+    from access.services import delegation_grant, read_grant_grant
     from audit.models import AuditEvent
     from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
     from reports.services import form_report_file
     from reports.tasks import run_report_job
+    from riskreg import clock
     from risks.models import LibraryEntry, RiskForm, Round
     from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
     from workflow.enums import FormState
@@ -156,7 +160,23 @@ def demo_objects() -> dict:
     # Filed forms' stored files exist already (a GET must not be the one producing them).
     for fmt in (ReportFormat.PDF, ReportFormat.XLSX):
         form_report_file(form=filed_form, fmt=fmt)
+    # Explicit grants for the revoke URLs, starting next month: in force for nobody today, so
+    # they change no other row of the table.
+    later = {"starts_on": clock.today() + dt.timedelta(days=30)}
+    later["ends_on"] = later["starts_on"] + dt.timedelta(days=10)
+    office = User.objects.get(username="demo_office")
+    delegation = delegation_grant(
+        by=office,
+        delegator=Person.objects.get(user__username="demo_head"),
+        delegate=Person.objects.get(user__username="demo_staff"),
+        **later,
+    )
+    readgrant = read_grant_grant(
+        by=inspector, grantee=Person.objects.get(user__username="demo_audit"), unit=unit, **later
+    )
     return {
+        "delegation": delegation,
+        "readgrant": readgrant,
         "unit": unit,
         "unit_ct": ContentType.objects.get_for_model(Unit),
         "department": Department.objects.filter(unit=unit).first(),
@@ -406,6 +426,12 @@ URL_TABLE: dict[str, Row] = {
     "workflow:objections": Row(OFFICE_PAGE),
     "workflow:objection_answer": Row(POST_ONLY, _pk("objection")),
     "workflow:board": Row(logged_in(403, office=200, inspector=200)),
+    # --- explicit grants (access): 委托 by 廉防办, 特别授权 by 纪检; writes are POST only ---
+    "access:grants": Row(logged_in(403, office=200, inspector=200)),
+    "access:delegation_add": Row(POST_ONLY),
+    "access:delegation_revoke": Row(POST_ONLY, _pk("delegation")),
+    "access:read_grant_add": Row(POST_ONLY),
+    "access:read_grant_revoke": Row(POST_ONLY, lambda objects: ["unit", objects["readgrant"].pk]),
     "workflow:notifications": Row(logged_in(200)),
     # Opening a notice marks it read, so it is a POST.
     "workflow:notification_open": Row(POST_ONLY, _pk("notification")),

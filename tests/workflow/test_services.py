@@ -1,5 +1,5 @@
 """form_transition and the chain's services: reasons, completeness, decisions, notice,
-filing, re-rating, the append-only log, guardian permissions, notifications after commit."""
+filing, re-rating, the append-only log, who may act next, notifications after commit."""
 
 import datetime
 
@@ -13,7 +13,6 @@ from tests.workflow.conftest import act, decide, person_of, to_collective, to_ma
 from workflow import services
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
 from workflow.models import AppendOnlyError, Notification, TransitionLog
-from workflow.permissions import ACT_PERM
 
 pytestmark = pytest.mark.django_db
 
@@ -302,41 +301,21 @@ def test_log_is_append_only(demo, forms):
     assert TransitionLog.objects.get(form=form).comment == ""
 
 
-# ------------------------------------------------------------------ guardian permissions
+# ------------------------------------------------------------------ who may act next
 
 
-def test_act_permission_follows_the_state(demo, forms):
+def test_who_may_act_follows_the_state(demo, forms):
+    from access.rules import people_who_may_act
+
     form = forms["post"]
     act(form, Action.SUBMIT, demo["staff"])
     form = RiskForm.objects.get(pk=form.pk)
-    assert demo["head"].has_perm(ACT_PERM, form)
-    assert not demo["staff"].has_perm(ACT_PERM, form)
-    assert not demo["inspector"].has_perm(ACT_PERM, form)
+    assert {p.user for p in people_who_may_act(form)} == {demo["head"]}
 
     act(form, Action.PASS, demo["head"])
 
     form = RiskForm.objects.get(pk=form.pk)
-    head = type(demo["head"]).objects.get(pk=demo["head"].pk)  # fresh permission cache
-    assert not head.has_perm(ACT_PERM, form)
-    assert demo["office"].has_perm(ACT_PERM, form)
-
-
-def test_sync_command_follows_the_org_chart(demo, forms):
-    from django.core.management import call_command
-
-    form = forms["post"]
-    act(form, Action.SUBMIT, demo["staff"])
-    dept = form.department
-    new_head = make_person(unit=form.unit, department=dept, name="新主任")
-    dept.head = new_head
-    dept.save()
-
-    call_command("sync_form_permissions", "--unit", "GYRC")
-
-    form = RiskForm.objects.get(pk=form.pk)
-    assert new_head.user.has_perm(ACT_PERM, form)
-    head = type(demo["head"]).objects.get(pk=demo["head"].pk)
-    assert not head.has_perm(ACT_PERM, form)
+    assert {p.user for p in people_who_may_act(form)} == {demo["office"]}
 
 
 # ------------------------------------------------------------------ notifications

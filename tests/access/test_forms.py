@@ -1,9 +1,8 @@
-"""risks.permissions: who reads and edits a form, and the queryset agrees with the predicate."""
+"""access.rules: who reads and edits a form, and the queryset agrees with the predicate."""
 
 import pytest
 
-from risks.models import RiskForm
-from risks.permissions import (
+from access.rules import (
     can_edit_form,
     can_manage_round,
     can_reassign_filler,
@@ -14,6 +13,7 @@ from risks.permissions import (
     reads_every_form_in,
     units_with_board,
 )
+from risks.models import RiskForm
 from tests.factories import make_form, make_round
 from units.models import Department, Person, Post, Unit
 from workflow.enums import FormState
