@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
     RESTORE = "system.restore", "恢复数据库"
     # Workflow (审批流转)
     WORKFLOW_TRANSITION = "workflow.transition", "审批流转"
+    # Supervision (监督处置)
+    SUPERVISION_TRANSITION = "supervision.transition", "监督处置"
 
 
 class AuditOutcome(models.TextChoices):

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),
     path("reports/", include("reports.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("units.urls")),
 ]

@@ -54,6 +54,7 @@ def navigation(request: HttpRequest) -> dict:
             ("rating", "评议与公示"),
             ("office", "组织实施"),
             ("reports", "台账与报表"),
+            ("supervision", "监督处置"),
             ("system", "系统管理"),
         )
     }
@@ -91,6 +92,10 @@ def navigation(request: HttpRequest) -> dict:
     if may_see_board and not office:
         add("reports", "进度看板", reverse("workflow:board"))
     add("reports", "全部报表", reverse("reports:index"))
+    from supervision import selectors as supervision_selectors
+
+    for label, url in supervision_selectors.nav_entries(user):
+        add("supervision", label, url)
     if roles.may_manage_org(user):
         add("system", "组织机构与人员", reverse("admin:app_list", args=["units"]))
     elif roles.may_enter_admin(user) and not library:
