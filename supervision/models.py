@@ -175,6 +175,7 @@ class WarningNotice(KeptModel):
     acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
     reply_text = models.TextField("反馈内容", blank=True)
     replied_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    replied_on_time = models.BooleanField("按期反馈", null=True, blank=True)
     overdue_since = models.DateField("逾期日期", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
 

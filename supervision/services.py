@@ -284,6 +284,7 @@ def _acknowledge(*, record, **kw) -> None:
 def _reply(*, record, comment: str, **kw) -> None:
     record.reply_text = comment
     record.replied_at = clock.now()
+    record.replied_on_time = clock.today() <= record.reply_due
 
 
 def _close(*, record, **kw) -> None:
