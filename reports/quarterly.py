@@ -882,7 +882,7 @@ def template_context(s: Summary) -> dict:
         "level_change_rows": level_change_rows(s),
         "level_change_totals": s.level_change_totals(),
         "shortened": s.shortened(),
-        "supervision_rows": supervision_quarterly.table_rows(s.supervision),
+        "supervision_groups": supervision_quarterly.table_groups(s.supervision),
     }
 
 

@@ -136,3 +136,10 @@ def table_rows(section: dict) -> list[list]:
         ["本季度销号的整改事项", r["closed"]],
         ["提高等级建议", section["level_raise_proposals"]],
     ]
+
+
+def table_groups(section: dict) -> list[list[list]]:
+    """The same rows in three short tables (page and PDF): warnings and replies, dispositions
+    and proposals, rectification items."""
+    rows = table_rows(section)
+    return [rows[0:7], rows[7:12] + rows[15:16], rows[12:15]]
