@@ -85,9 +85,9 @@ class WarningForm(UnitBoundForm):
         label="预警对象", choices=RecipientKind.choices, widget=forms.RadioSelect,
         initial=RecipientKind.PERSON,
     )  # fmt: skip
-    recipient = forms.ModelChoiceField(Person.objects.none(), label="个人", required=False)
+    recipient = forms.ModelChoiceField(Person.objects.none(), label="预警人员", required=False)
     recipient_department = forms.ModelChoiceField(
-        Department.objects.none(), label="部室", required=False
+        Department.objects.none(), label="预警部室", required=False
     )
     risk_text = forms.CharField(label="发现的风险", widget=forms.Textarea(attrs={"rows": 4}))
     requirement = forms.CharField(
