@@ -82,6 +82,24 @@ def load_demo_supervision() -> int:
     )
     created += 1
 
+    # 橙色预警 to a department, acknowledged by its head, reply overdue.
+    orange = services.warning_issue(
+        actor=inspector,
+        unit=unit,
+        grade=WarningGrade.ORANGE,
+        recipient_department=development,
+        finding=finding,
+        risk_text="捐赠物资入库登记不及时、去向公示不完整，存在截留、挪用捐赠物资的风险。",
+        requirement="请立即核对本年度捐赠物资台账，逐笔公示去向，并书面反馈核查结果和整改措施。",
+        reply_due=today - days(3),
+        issued_on=today - days(20),
+        risk_points=cited,
+    )
+    services.record_transition(
+        record=orange, action=Action.ACKNOWLEDGE, actor=development.head.user
+    )
+    created += 1
+
     # 黄色预警, answered on time and accepted.
     yellow = services.warning_issue(
         actor=inspector,
@@ -103,24 +121,6 @@ def load_demo_supervision() -> int:
     )
     services.record_transition(
         record=yellow, action=Action.ACCEPT, actor=inspector, comment="反馈属实，予以销号。"
-    )
-    created += 1
-
-    # 橙色预警 to a department, acknowledged by its head, reply overdue.
-    orange = services.warning_issue(
-        actor=inspector,
-        unit=unit,
-        grade=WarningGrade.ORANGE,
-        recipient_department=development,
-        finding=finding,
-        risk_text="捐赠物资入库登记不及时、去向公示不完整，存在截留、挪用捐赠物资的风险。",
-        requirement="请立即核对本年度捐赠物资台账，逐笔公示去向，并书面反馈核查结果和整改措施。",
-        reply_due=today - days(3),
-        issued_on=today - days(20),
-        risk_points=cited,
-    )
-    services.record_transition(
-        record=orange, action=Action.ACKNOWLEDGE, actor=development.head.user
     )
     created += 1
 

@@ -34,7 +34,7 @@ def warning_notice_pdf(warning: WarningNotice) -> bytes:
 def talk_record_pdf(disposition: Disposition) -> bytes:
     html = render_print_html(
         "supervision/print/talk_record.html",
-        {"css": _css(), "d": disposition, "doc_title": f"{disposition.get_kind_display()}谈话记录"},
+        {"css": _css(), "d": disposition, "doc_title": f"{disposition.get_kind_display()}记录"},
     )
     return html_to_pdf(html)
 

@@ -129,7 +129,7 @@ def test_talk_record_pdf_has_signature_lines(world, login):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     text = text.replace(" ", "")
     for expected in (
-        "谈话函询谈话记录",
+        "谈话函询记录",
         "纪检组办公室",
         "谈话人签字",
         "记录人签字",
