@@ -214,7 +214,7 @@ def desk(user: AnyUser) -> Desk:
     d = Desk(units=units)
     warnings = access.warnings_visible_to(user).filter(unit__in=units)
     counts = dict(
-        warnings.filter(state__in=State.open_warning())
+        warnings.exclude(state=State.CLOSED)
         .values_list("grade")
         .annotate(n=Count("id"))
         .values_list("grade", "n")
