@@ -192,3 +192,26 @@ def test_correction_through_the_page(world, login):
     page = client.get(reverse("supervision:warning", args=[warning.pk])).content.decode()
     assert "更正「工作要求」" in page and "表述不清" in page
     assert Action.CORRECT in list(warning.log.values_list("action", flat=True))
+
+
+def test_navigation_offers_the_desk_to_the_inspector_and_my_records_to_recipients(world, login):
+    issue_warning(world)
+
+    def nav(persona: str) -> str:
+        return login(world.users[persona]).get(reverse("home")).content.decode()
+
+    assert "监督台" in nav("inspector")
+    assert "我的预警与整改" in nav("staff") and "监督台" not in nav("staff")
+    for colleague in ("admin", "auditor", "staff2", "head"):
+        assert "我的预警与整改" not in nav(colleague), colleague
+
+
+def test_heat_map_counts_decided_levels_per_department_and_open_dispositions(world):
+    from supervision.selectors import heat_rows
+
+    world.point.final_level = 1
+    world.point.save()
+    issue_rectification(world)
+    rows = {r["label"]: r for r in heat_rows(world.users["inspector"], [world.unit])}
+    assert rows["办公室"]["levels"] == {1: 1} and rows["办公室"]["open"] == 1
+    assert rows["赈济救护部"]["open"] == 0
