@@ -36,6 +36,8 @@ class AuditAction(models.TextChoices):
     DELEGATION_REVOKE = "access.delegation_revoke", "撤销委托"
     READ_GRANT = "access.read_grant", "特别授权"
     READ_GRANT_REVOKE = "access.read_grant_revoke", "撤销特别授权"
+    # Supervision (监督处置)
+    SUPERVISION_TRANSITION = "supervision.transition", "监督处置"
 
 
 class AuditOutcome(models.TextChoices):

@@ -17,9 +17,9 @@ Every table is one grouped query over the whole set of units, so the number of q
 grow with the number of units or points. Only forms the reader may see count
 (access.rules.forms_visible_to); the command line reads unscoped (selectors.OPERATOR).
 
-Dispositions (警示提醒、诫勉谈话、责令限期整改) have no record in the system yet: the JSON lists
-them under "not_yet_available" with a note, so upstream systems can tell "none" from "not
-reported".
+Supervision (findings, warnings, dispositions, rectification, proposals to raise a level) is
+counted by supervision.quarterly (schema 3); "not_yet_available" lists whatever is still not
+recorded in the system (nothing at present).
 """
 
 from __future__ import annotations
@@ -53,23 +53,19 @@ from reports.pdf import html_to_pdf, render_print_html
 from reports.selectors import OPERATOR, Reader, scoped_forms
 from risks.enums import RiskCategory, RiskLevel
 from risks.models import RiskForm, RiskPoint
+from supervision import quarterly as supervision_quarterly
 from units.models import Department, Person, Unit
 from workflow.enums import FormState, RatingVerdict
 from workflow.models import FormDecision, Objection, Rating, RatingWindow, TransitionLog
 
-SCHEMA = "riskreg.quarterly/2"
+SCHEMA = "riskreg.quarterly/3"
 # The browser page and the PDF list at most this many rows of each long list (a city's summary
 # would otherwise print tens of thousands of key-post points); Excel and JSON list them all.
 PAGE_LIST_LIMIT = 100
 PDF_LIST_LIMIT = 1000
 # What the summary cannot report yet, with the reason (listed, never printed as zero).
-PENDING = (
-    (
-        "dispositions",
-        "警示提醒、诫勉谈话、责令限期整改等处置情况",
-        "系统尚未登记处置记录（警示提醒、诫勉谈话、责令限期整改），本项未统计，不代表没有处置。",
-    ),
-)
+# Dispositions are counted since schema 3 (supervision.quarterly).
+PENDING: tuple[tuple[str, str, str], ...] = ()
 LEVEL_CHANGE_SOURCES = {"decision": "集体审定", "rerate": "重新评定"}
 # The deadline a form in each state is waiting on (Round fields).
 DEADLINE_BY_STATE = {
@@ -112,6 +108,7 @@ class Summary:
     list_limit: int | None = None
     list_totals: dict[str, int] = field(default_factory=dict)
     level_change_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    supervision: dict = field(default_factory=dict)  # supervision.quarterly.counts
 
     @property
     def title(self) -> str:
@@ -678,6 +675,9 @@ def build_summary(
             }
         )
     s.list_totals["overdue"] = overdue_total
+    s.supervision = supervision_quarterly.counts(
+        units=units, start=start, end=end, as_of=as_of, user=user, operator=OPERATOR
+    )
     if not multi:
         for rows in (s.progress, s.by_department, s.objections_by_department):
             for entry in rows:
@@ -853,6 +853,7 @@ def as_dict(s: Summary) -> dict:
         "rating_windows": s.rating_windows,
         "rating_totals": s.rating_totals,
         "overdue_forms": s.overdue,
+        "supervision": supervision_quarterly.as_json(s.supervision),
         "not_yet_available": [p["key"] for p in s.pending],
         "notes": {p["key"]: p["note"] for p in s.pending},
     }
@@ -881,6 +882,7 @@ def template_context(s: Summary) -> dict:
         "level_change_rows": level_change_rows(s),
         "level_change_totals": s.level_change_totals(),
         "shortened": s.shortened(),
+        "supervision_groups": supervision_quarterly.table_groups(s.supervision),
     }
 
 
@@ -1042,6 +1044,8 @@ def workbook(s: Summary) -> bytes:
         note="（只统计人数与意见数，不含评议人姓名）",
     )
     list_sheet("逾期")
+    sheet("监督处置", "监督发现、预警与处置", ["事项", "数量"], [30, 10],
+          supervision_quarterly.table_rows(s.supervision))  # fmt: skip
     sheet(
         "未统计事项",
         "未统计事项",

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "audit",
     # Who may do what (access.rules) and the explicit grants 委托 / 特别授权 (access.models).
     "access",
+    "supervision",
     # Background jobs for long reports (reports/tasks.py); `manage.py db_worker` runs them.
     "django_tasks",
     "django_tasks_db",

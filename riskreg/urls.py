@@ -41,5 +41,6 @@ urlpatterns = [
     path("workflow/", include("workflow.urls")),
     path("reports/", include("reports.urls")),
     path("access/", include("access.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("units.urls")),
 ]

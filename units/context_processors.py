@@ -53,6 +53,7 @@ def navigation(request: HttpRequest) -> dict:
             ("rating", "评议与公示"),
             ("office", "组织实施"),
             ("reports", "台账与报表"),
+            ("supervision", "监督处置"),
             ("system", "系统管理"),
         )
     }
@@ -91,6 +92,10 @@ def navigation(request: HttpRequest) -> dict:
     add("reports", "全部报表", reverse("reports:index"))
     if access.may_manage_grants(user):
         add("office" if office else "reports", "授权管理", reverse("access:grants"))
+    from supervision import selectors as supervision_selectors
+
+    for label, url in supervision_selectors.nav_entries(user):
+        add("supervision", label, url)
     if access.may_manage_org(user):
         add("system", "组织机构与人员", reverse("admin:app_list", args=["units"]))
     elif access.may_enter_admin(user) and not library:

@@ -235,6 +235,14 @@ def _objections_answered(form: RiskForm) -> str | None:
     return f"尚有 {n} 条异议未答复。" if n else None
 
 
+def _raise_proposals_answered(form: RiskForm) -> str | None:
+    # supervision (issue 17): a proposal to raise a level is answered at this 集体审定.
+    from supervision.selectors import pending_proposal_count
+
+    n = pending_proposal_count(form)
+    return f"尚有 {n} 条纪检提高等级建议未在集体审定中答复。" if n else None
+
+
 def _current_version(form: RiskForm) -> str | None:
     if not RiskForm.objects.filter(pk=form.pk).current().exists():
         return "此表已有更新的版本。"
@@ -279,7 +287,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                style="success"),
     Transition(S.COLLECTIVE, A.RETURN_FROM_COLLECTIVE, S.DRAFT, OFFICE, reason_required=True,
                style="outline-danger"),
-    Transition(S.COLLECTIVE, A.PUBLISH, S.PUBLIC_NOTICE, OFFICE, requires=(_decided, _signed)),
+    Transition(S.COLLECTIVE, A.PUBLISH, S.PUBLIC_NOTICE, OFFICE,
+               requires=(_decided, _signed, _raise_proposals_answered)),
     # 公示
     Transition(S.PUBLIC_NOTICE, A.UPHOLD_OBJECTION, S.COLLECTIVE, OFFICE, reason_required=True,
                gates=(_has_open_objection,), in_panel=False),

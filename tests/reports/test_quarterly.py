@@ -125,20 +125,21 @@ JSON_KEYS = {
     "overdue_forms",
     "not_yet_available",
     "notes",
+    "supervision",
 }
 
 
 def test_json_document(reg, q1):
     doc = json.loads(quarterly.render(q1, fmt="json"))
-    assert doc["schema"] == "riskreg.quarterly/2"
+    assert doc["schema"] == "riskreg.quarterly/3"
     assert doc["unit"] == {"code": "GYRC", "name": "广元市红十字会"}
     assert doc["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
     assert doc["points_total"] == 8
     assert {"level": 1, "category": "duty", "count": 2} in doc["points_by_level_category"]
     assert doc["progress_totals"]["filed"] == 6
-    # Dispositions have no record yet: listed with a note, never reported as zero.
-    assert doc["not_yet_available"] == ["dispositions"]
-    assert "不代表没有处置" in doc["notes"]["dispositions"]
+    # Dispositions are counted by supervision since schema 3 (none in this quarter).
+    assert doc["not_yet_available"] == [] and doc["notes"] == {}
+    assert doc["supervision"]["dispositions"]["admonition"] == 0
     assert "dispositions" not in doc["objections"]
     assert set(doc) == JSON_KEYS
     assert set(doc["objections"]) == {
@@ -166,6 +167,7 @@ SHEETS = [
     "未答复异议",
     "群众评议",
     "逾期",
+    "监督处置",
     "未统计事项",
 ]
 
@@ -225,8 +227,8 @@ def test_quarterly_access(reg, login, demo, outsider, persona, status):
 
 # The summary's queries whatever the number of units: units, departments, progress, points
 # (two), level changes (two), re-rated forms, objections (two), rating windows (four),
-# overdue; plus the reader's roles and grants.
-QUERIES = 16
+# overdue, supervision (one); plus the reader's roles and grants.
+QUERIES = 17
 
 
 def _add_subunit_with_form(parent: Unit) -> None:

@@ -218,13 +218,12 @@ def test_progress_replays_the_log_for_an_earlier_quarter(demo):
     assert counts(4) == {"mass_review": 1}
 
 
-def test_dispositions_are_reported_as_not_available(chain):
+def test_dispositions_are_counted_in_the_supervision_section(chain):
     gyrc, _forms = chain
     doc = json.loads(
         quarterly.render(quarterly.build_summary(unit=gyrc, year=YEAR, quarter=QUARTER), fmt="json")
     )
-    assert doc["not_yet_available"] == ["dispositions"]
-    assert "dispositions" in doc["notes"]
+    assert doc["not_yet_available"] == [] and doc["supervision"]["findings"] == 0
     assert doc["objections"]["raised"] == 2 and doc["rating_totals"]["ratings"] == 4
     assert [c["direction"] for c in doc["level_changes"]] == ["raised", "lowered"]
 
@@ -240,7 +239,7 @@ def test_pdf_and_workbook_show_the_new_tables(chain):
         "季末尚未答复的异议",
         "群众评议参与情况",
         "未统计事项",
-        "警示提醒、诫勉谈话、责令限期整改",
+        "监督发现、预警与处置",
     ):
         assert heading in text, heading
     assert "群众评议认为偏低" in text and "应补充接待风险" in text

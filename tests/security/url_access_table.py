@@ -177,6 +177,7 @@ def demo_objects() -> dict:
     return {
         "delegation": delegation,
         "readgrant": readgrant,
+        **_supervision_objects(unit),
         "unit": unit,
         "unit_ct": ContentType.objects.get_for_model(Unit),
         "department": Department.objects.filter(unit=unit).first(),
@@ -227,6 +228,30 @@ def demo_objects() -> dict:
     }
 
 
+def _supervision_objects(unit) -> dict:
+    """The demo's supervision records (supervision.demo): the 橙色预警 to 事业发展部, the
+    责令限期整改 of 办公室 (its head is demo_head), the 诫勉谈话, the proposal, a finding."""
+    from supervision.demo import load_demo_supervision
+    from supervision.enums import DispositionKind
+    from supervision.models import (
+        Disposition,
+        Evidence,
+        Finding,
+        LevelRaiseProposal,
+        WarningNotice,
+    )
+
+    load_demo_supervision()
+    return {
+        "sup_finding": Finding.objects.filter(unit=unit).first(),
+        "sup_warning": WarningNotice.objects.get(unit=unit, grade="orange"),
+        "sup_rectification": Disposition.objects.get(unit=unit, kind=DispositionKind.RECTIFICATION),
+        "sup_talk": Disposition.objects.get(unit=unit, kind=DispositionKind.ADMONITION),
+        "sup_proposal": LevelRaiseProposal.objects.filter(unit=unit).first(),
+        "sup_evidence": Evidence.objects.filter(entry__warning__grade="yellow").first(),
+    }
+
+
 def _pk(name: str) -> Callable[[dict], list]:
     return lambda objects: [objects[name].pk]
 
@@ -254,6 +279,9 @@ POST_ONLY = logged_in(405)
 # The chain's records, risk forms and queued tasks in the admin: read-only and for the
 # break-glass superuser only; none of the three admin personas sees them.
 CHAIN_ADMIN = dict(admin=NONE, auditor=NONE, office=NONE)
+# Supervision: 纪检's own pages; a record of the unit for the principal and 纪检 alone.
+INSPECTOR_ONLY = logged_in(404, inspector=200)
+UNIT_SUPERVISION = logged_in(404, principal=200, inspector=200)
 
 URL_TABLE: dict[str, Row] = {
     # --- accounts ---
@@ -453,4 +481,28 @@ URL_TABLE: dict[str, Row] = {
     # A finished job is its requester's (the inspector's) alone.
     "reports:job": Row(logged_in(404, inspector=200), _pk("job")),
     "reports:job_download": Row(logged_in(404, inspector=200), _pk("job")),
+    # --- supervision: 纪检's pages; records for their subject, the department head (its
+    # rectification items), the principal (the unit's) and 纪检; colleagues and admins 404 ---
+    "supervision:desk": Row(INSPECTOR_ONLY),
+    "supervision:mine": Row(logged_in(200)),
+    "supervision:finding_list": Row(INSPECTOR_ONLY),
+    "supervision:finding_create": Row(INSPECTOR_ONLY),
+    "supervision:warning_create": Row(INSPECTOR_ONLY),
+    "supervision:proposal_create": Row(INSPECTOR_ONLY),
+    "supervision:disposition_create": Row(INSPECTOR_ONLY, lambda o: ["rectification"]),
+    "supervision:finding": Row(INSPECTOR_ONLY, _pk("sup_finding")),
+    # The warning to 事业发展部 (signed for by its head, not a demo persona).
+    "supervision:warning": Row(UNIT_SUPERVISION, _pk("sup_warning")),
+    "supervision:warning_pdf": Row(UNIT_SUPERVISION, _pk("sup_warning")),
+    # 办公室's 责令限期整改: demo_head heads 办公室; its other members (staff, office, admin) 404.
+    "supervision:disposition": Row(
+        logged_in(404, head=200, principal=200, inspector=200), _pk("sup_rectification")
+    ),
+    "supervision:talk_record_pdf": Row(UNIT_SUPERVISION, _pk("sup_talk")),
+    # 廉防办 answers proposals at 集体审定.
+    "supervision:proposal": Row(
+        logged_in(404, principal=200, office=200, inspector=200), _pk("sup_proposal")
+    ),
+    "supervision:act": Row(POST_ONLY, lambda o: ["warning", o["sup_warning"].pk]),
+    "supervision:evidence": Row(UNIT_SUPERVISION, _pk("sup_evidence")),
 }

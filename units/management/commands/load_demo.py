@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from risks.demo import load_demo_risks
+from supervision.demo import load_demo_supervision
 from units.demo import DEMO_PASSWORD, load_demo_org
 from workflow.demo import demo_chain_load
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         # workflow: move the round part-way along the chain (every state, an objection, filed forms)
         chain = demo_chain_load()
         result.changed += chain.transitions + chain.created
+        # supervision: warnings, dispositions, rectification, a proposal to raise a level
+        result.changed += load_demo_supervision()
         self.stdout.write(
             "演示数据已就绪" + ("（本次有更新）。" if result.changed else "（无需更改）。")
         )
