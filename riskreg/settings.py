@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "workflow",
     "reports",
     "audit",
+    "powers",
     # Background jobs for long reports (reports/tasks.py); `manage.py db_worker` runs them.
     "django_tasks",
     "django_tasks_db",
