@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
     RESTORE = "system.restore", "恢复数据库"
     # Workflow (审批流转)
     WORKFLOW_TRANSITION = "workflow.transition", "审批流转"
+    # Power list (清权确权)
+    POWER_CHANGE = "powers.change", "职权目录变更"
 
 
 class AuditOutcome(models.TextChoices):

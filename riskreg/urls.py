@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),
     path("reports/", include("reports.urls")),
+    path("powers/", include("powers.urls")),
     path("", include("units.urls")),
 ]
