@@ -261,7 +261,7 @@ def network_chart(unit_name: str, departments: Sequence[NetworkDepartment]) -> s
 # --- rendering and sanitising --------------------------------------------------------------
 
 _ALLOWED_TAGS = {
-    "svg", "g", "title", "desc", "path", "polygon", "polyline", "ellipse", "circle", "rect",
+    "svg", "g", "desc", "path", "polygon", "polyline", "ellipse", "circle", "rect",
     "line", "text", "tspan", "defs", "linearGradient", "radialGradient", "stop",
 }  # fmt: skip
 _LINK_ATTRS = {"href", f"{{{XLINK_NS}}}href"}
@@ -291,5 +291,6 @@ def _clean(element: ET.Element) -> None:
         _clean(child)
     for attr in list(element.attrib):
         local = attr.split("}", 1)[-1].lower()
-        if local.startswith("on") or attr in _LINK_ATTRS or local == "style":
+        # ids go too: several charts share a page, and Graphviz numbers each from node1.
+        if local.startswith("on") or attr in _LINK_ATTRS or local in ("style", "id"):
             del element.attrib[attr]

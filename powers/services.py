@@ -74,6 +74,11 @@ def change_log(
     return change
 
 
+def item_changes_from(item: PowerItem, data: ItemInput) -> list[str]:
+    """What an update with `data` would change, as lines for the log (empty: nothing)."""
+    return _item_diff(item, data)
+
+
 def _item_diff(item: PowerItem, data: ItemInput) -> list[str]:
     changes = []
     for f in fields(ItemInput):
