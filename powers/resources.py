@@ -103,6 +103,12 @@ class PowerItemResource(resources.ModelResource):
 
     # --- import: each row through the services ---
 
+    def import_data(self, dataset, **kwargs):
+        # Any bad row refuses the whole file, from the admin and from code alike.
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
     def import_row(self, row, instance_loader, **kwargs):
         from powers import services
         from units.models import Department, Post, Unit
