@@ -267,8 +267,15 @@ _ALLOWED_TAGS = {
 _LINK_ATTRS = {"href", f"{{{XLINK_NS}}}href"}
 
 
+NO_DOT = '<p class="text-danger">服务器未安装 Graphviz（dot），无法绘制流程图，请联系运维人员。</p>'
+
+
 def render(g: graphviz.Digraph) -> str:
-    return sanitize_svg(g.pipe(format="svg", encoding="utf-8"))
+    try:
+        svg = g.pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        return NO_DOT
+    return sanitize_svg(svg)
 
 
 def sanitize_svg(svg: str) -> str:
