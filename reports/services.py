@@ -113,7 +113,11 @@ def volume_filename(unit: Unit, round: Round | None) -> str:
     return _clean(f"{unit.name}-{title}-廉政风险防控资料汇编.pdf")
 
 
-def volume_html(*, unit: Unit, round: Round | None, forms: Sequence[RiskForm]) -> str:
+def volume_html(
+    *, unit: Unit, round: Round | None, forms: Sequence[RiskForm], user: Any = None
+) -> str:
+    from powers.reports import volume_part_html as powers_volume_part
+
     sheets = [layouts.build_sheet(form) for form in forms]
     n_points = sum(len(form.points.all()) for form in forms)
     return render_print_html(
@@ -125,6 +129,8 @@ def volume_html(*, unit: Unit, round: Round | None, forms: Sequence[RiskForm]) -
             "n_points": n_points,
             "generated_on": layouts.cn_date(timezone.localdate()),
             "doc_title": f"{unit.name}廉政风险防控资料汇编",
+            # 职权目录 and 流程图, before the 一览表 (seed 002 §4: the handbook's parts 3 and 5)
+            "powers_part": powers_volume_part(user=user, unit=unit),
         },
     )
 
@@ -135,6 +141,7 @@ def render_volume(
     round: Round | None,
     forms: Sequence[RiskForm],
     progress: Progress | None = None,
+    user: Any = None,
 ) -> bytes:
     """The bound volume (资料汇编): cover, contents, the forms in department order."""
     from django.conf import settings
@@ -142,7 +149,7 @@ def render_volume(
 
     report = progress or (lambda pct, msg: None)
     report(20, "正在排版")
-    html = volume_html(unit=unit, round=round, forms=forms)
+    html = volume_html(unit=unit, round=round, forms=forms, user=user)
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     report(80, f"正在生成 PDF（{len(document.pages)} 页）")
     return document.write_pdf()
@@ -205,7 +212,9 @@ def report_job_run(*, job_id: str) -> None:
         if job.kind == JobKind.VOLUME:
             round = Round.objects.filter(unit=job.unit, pk=job.params.get("round")).first()
             forms = selectors.volume_forms(user=user, unit=job.unit, round=round)
-            data = render_volume(unit=job.unit, round=round, forms=forms, progress=report)
+            data = render_volume(
+                unit=job.unit, round=round, forms=forms, progress=report, user=user
+            )
             filename = volume_filename(job.unit, round)
         else:
             from reports import quarterly

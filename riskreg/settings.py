@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     # Who may do what (access.rules) and the explicit grants 委托 / 特别授权 (access.models).
     "access",
     "supervision",
+    "powers",
     # Background jobs for long reports (reports/tasks.py); `manage.py db_worker` runs them.
     "django_tasks",
     "django_tasks_db",

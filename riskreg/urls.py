@@ -42,5 +42,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("access/", include("access.urls")),
     path("supervision/", include("supervision.urls")),
+    path("powers/", include("powers.urls")),
     path("", include("units.urls")),
 ]

@@ -15,6 +15,8 @@ if ! grep -qi 'Noto Sans CJK' <<<"$fonts" || ! grep -qi 'Noto Serif CJK' <<<"$fo
   missing+=(fonts-noto-cjk)
 fi
 command -v fc-list >/dev/null || missing+=(fontconfig)
+# The power-flow charts (powers/charts.py) are laid out by Graphviz's `dot`.
+command -v dot >/dev/null || missing+=(graphviz)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -17,6 +17,7 @@ grants), `roles_over_unit`, `granted_units`, `has_grant`.
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
+from access import rules as roles
 from supervision import transitions
 from supervision.enums import DispositionKind
 from supervision.models import (
@@ -26,7 +27,6 @@ from supervision.models import (
     RectificationItem,
     WarningNotice,
 )
-from access import rules as roles
 from units.enums import GrantedRole, Role
 from units.models import Person, Unit
 

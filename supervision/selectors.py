@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from access import rules as roles
 from risks.models import RiskForm, RiskPoint
 from supervision import access, transitions
 from supervision.enums import DispositionKind, State, WarningGrade
@@ -19,7 +20,6 @@ from supervision.models import (
     SupervisionLog,
     WarningNotice,
 )
-from access import rules as roles
 from units.models import Department, Unit
 
 AnyUser = User | AnonymousUser | None

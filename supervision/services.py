@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from access import rules as roles
 from audit.enums import AuditAction
 from audit.services import audit_record
 from audit.uploads import ATTACHMENT_EXTENSIONS, validate_attachment_upload
@@ -46,7 +47,6 @@ from supervision.models import (
     SupervisionLog,
     WarningNotice,
 )
-from access import rules as roles
 from units.enums import PostTier
 from units.models import Department, Person, Post, Unit
 

@@ -26,7 +26,7 @@ from audit.net import client_address
 from audit.services import audit_record
 from units import selectors, services
 from units.forms import RosterImportForm
-from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
+from units.models import Department, Person, Post, RoleGrant, RosterImport, Unit
 from units.resources import roster_export_xlsx
 from units.roster import COLUMNS, RosterFileError
 
@@ -136,20 +136,6 @@ class UnitAdmin(OrgAdmin):
         return _changelist_link("person", f"{obj.n_people} 人", unit__id__exact=obj.pk)
 
 
-class PowerItemInline(admin.TabularInline):
-    model = PowerItem
-    extra = 0
-    fields = ["order", "name", "content", "responsible_body", "legal_basis"]
-
-
-class DepartmentPowerItemInline(PowerItemInline):
-    fk_name = "department"
-
-
-class PostPowerItemInline(PowerItemInline):
-    fk_name = "post"
-
-
 @admin.register(Department)
 class DepartmentAdmin(OrgAdmin):
     list_display = ["name", "unit", "code", "head", "supervisor", "posts_link", "people_link"]
@@ -157,7 +143,6 @@ class DepartmentAdmin(OrgAdmin):
     search_fields = ["name", "code", "unit__name", "head__name", "supervisor__name"]
     list_select_related = ["unit", "head", "supervisor"]
     autocomplete_fields = ["head", "supervisor"]
-    inlines = [DepartmentPowerItemInline]
 
     @admin.display(description="岗位")
     def posts_link(self, obj: Department) -> str:
@@ -174,21 +159,6 @@ class PostAdmin(OrgAdmin):
     list_filter = ["unit", "tier", "is_key", "active", "department"]
     search_fields = ["name", "duties", "department__name", "unit__name"]
     list_select_related = ["unit", "department"]
-    inlines = [PostPowerItemInline]
-
-
-@admin.register(PowerItem)
-class PowerItemAdmin(OrgAdmin):
-    list_display = ["name", "post", "department", "responsible_body"]
-    search_fields = ["name", "content", "legal_basis"]
-    list_select_related = ["post__department", "department"]
-
-    def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        unit_ids = access.managed_unit_ids(request.user)
-        if unit_ids is None:
-            return qs
-        return qs.filter(Q(post__unit_id__in=unit_ids) | Q(department__unit_id__in=unit_ids))
 
 
 class RoleGrantInline(admin.TabularInline):

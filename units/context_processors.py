@@ -87,6 +87,8 @@ def navigation(request: HttpRequest) -> dict:
         add("reports", "台账", reverse("reports:register", args=[person.unit.code]))
     if person is not None and access.can_read_quarterly(user, person.unit):
         add("reports", "季度汇总", reverse("reports:quarterly", args=[person.unit.code]))
+    if person is not None:
+        add("reports", "职权目录", reverse("powers:catalogue", args=[person.unit.code]))
     if may_see_board and not office:
         add("reports", "进度看板", reverse("workflow:board"))
     add("reports", "全部报表", reverse("reports:index"))

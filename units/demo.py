@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
 
-from units.models import Department, Person, Post, PowerItem, RoleGrant, Unit
+from units.models import Department, Person, Post, RoleGrant, Unit
 from units.services import username_for
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo" / "gyrc.json"
@@ -82,18 +82,6 @@ def load_demo_org() -> DemoResult:
                 result,
             )
             posts[p["name"]] = post
-            for i_order, item in enumerate(p.get("power_items", [])):
-                _sync(
-                    PowerItem,
-                    {"post": post, "name": item["name"]},
-                    {
-                        "content": item["content"],
-                        "responsible_body": item["responsible_body"],
-                        "legal_basis": item["legal_basis"],
-                        "order": i_order,
-                    },
-                    result,
-                )
         people = {}
         for person_data in u["people"]:
             people[person_data["employee_no"]] = _load_person(

@@ -207,48 +207,6 @@ class Post(models.Model):
             )
 
 
-class PowerItem(models.Model):
-    """An entry of the 职权目录 of a post or a department."""
-
-    post = models.ForeignKey(
-        Post,
-        verbose_name="岗位",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="power_items",
-    )
-    department = models.ForeignKey(
-        Department,
-        verbose_name="部室",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="power_items",
-    )
-    name = models.CharField("职权名称", max_length=200)
-    content = models.TextField("职权内容", blank=True)
-    responsible_body = models.CharField("责任主体", max_length=200, blank=True)
-    legal_basis = models.TextField("法律依据", blank=True)
-    order = models.PositiveIntegerField("排序", default=0)
-
-    class Meta:
-        verbose_name = "职权事项"
-        verbose_name_plural = "职权目录"
-        ordering = ["order", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(post__isnull=False, department__isnull=True)
-                | Q(post__isnull=True, department__isnull=False),
-                name="power_item_belongs_to_post_or_department",
-                violation_error_message="职权事项必须且只能属于一个岗位或一个部室。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Person(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -121,12 +121,14 @@ def demo_objects() -> dict:
 
     from access.services import delegation_grant, read_grant_grant
     from audit.models import AuditEvent
+    from powers.demo import load_demo_powers
+    from powers.models import PowerChange, PowerItem, UnitPowerKind
     from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
     from reports.services import form_report_file
     from reports.tasks import run_report_job
     from riskreg import clock
     from risks.models import LibraryEntry, RiskForm, Round
-    from units.models import Department, Person, Post, PowerItem, RoleGrant, RosterImport, Unit
+    from units.models import Department, Person, Post, RoleGrant, RosterImport, Unit
     from workflow.enums import FormState
     from workflow.models import (
         CollectiveMeeting,
@@ -139,6 +141,8 @@ def demo_objects() -> dict:
     )
 
     unit = Unit.objects.get(code="GYRC")
+    load_demo_powers()  # GYRC's 职权目录, steps and ties (idempotent)
+    power_item = PowerItem.objects.get(unit=unit, name="公文与印章管理")
     gyrc_forms = RiskForm.objects.filter(unit=unit).order_by("pk")
     staff_form = gyrc_forms.get(filler__user__username="demo_staff")
     filed_form = gyrc_forms.filter(state=FormState.FILED).first()
@@ -182,7 +186,11 @@ def demo_objects() -> dict:
         "unit_ct": ContentType.objects.get_for_model(Unit),
         "department": Department.objects.filter(unit=unit).first(),
         "post": Post.objects.filter(unit=unit).first(),
-        "poweritem": PowerItem.objects.filter(post__unit=unit).first(),
+        "poweritem": power_item,
+        "draft_poweritem": PowerItem.objects.get(unit=unit, state="draft"),
+        "powerstep": power_item.steps.first(),
+        "powerchange": PowerChange.objects.filter(unit=unit).first(),
+        "unitpowerkind": UnitPowerKind.objects.get_or_create(unit=unit, name="募捐管理")[0],
         "person": Person.objects.get(user__username="demo_staff"),
         "rolegrant": RoleGrant.objects.filter(person__user__username="demo_audit").first(),
         "user": User.objects.get(username="demo_staff"),
@@ -325,13 +333,6 @@ URL_TABLE: dict[str, Row] = {
         office=NOT_IN_SCOPE,
     ),
     **_model_rows("units.post", "post", admin=ORG_ADMIN, auditor=NOT_IN_SCOPE, office=NOT_IN_SCOPE),
-    **_model_rows(
-        "units.poweritem",
-        "poweritem",
-        admin=ORG_ADMIN,
-        auditor=NOT_IN_SCOPE,
-        office=NOT_IN_SCOPE,
-    ),
     # People are deactivated, never deleted.
     **_model_rows(
         "units.person",
@@ -397,6 +398,51 @@ URL_TABLE: dict[str, Row] = {
     **_model_rows("workflow.publicnotice", "publicnotice", **CHAIN_ADMIN),
     **_model_rows("workflow.objection", "objection", **CHAIN_ADMIN),
     **_model_rows("django_tasks_database.dbtaskresult", "taskresult", **CHAIN_ADMIN),
+    # --- admin: the power list (integrity office): Excel import/export; drafting is in the app ---
+    **_model_rows(
+        "powers.poweritem",
+        "poweritem",
+        admin=NOT_IN_SCOPE,
+        auditor=NOT_IN_SCOPE,
+        office={"changelist": 200, "history": 200, "change": 200},
+    ),
+    **_model_rows(
+        "powers.unitpowerkind",
+        "unitpowerkind",
+        admin=NOT_IN_SCOPE,
+        auditor=NOT_IN_SCOPE,
+        office={**ORG_ADMIN},
+    ),
+    **_model_rows(
+        "powers.powerchange",
+        "powerchange",
+        admin=NOT_IN_SCOPE,
+        auditor=NOT_IN_SCOPE,
+        office={"changelist": 200, "history": 200, "change": 200},
+    ),
+    "admin:powers_poweritem_import": Row(admin_only(admin=403, auditor=403, office=200)),
+    # POST only (the confirm step of an import)
+    "admin:powers_poweritem_process_import": Row(admin_only(admin=405, auditor=405, office=405)),
+    "admin:powers_poweritem_export": Row(admin_only(admin=403, auditor=403, office=200)),
+    # --- powers: the 职权目录 (members read the confirmed list; heads draft; 廉防办 confirms) ---
+    "powers:catalogue": Row(UNIT_MEMBERS, _gyrc),
+    "powers:catalogue_xlsx": Row(UNIT_MEMBERS, _gyrc),
+    "powers:catalogue_pdf": Row(UNIT_MEMBERS, _gyrc),
+    "powers:flowcharts_pdf": Row(UNIT_MEMBERS, _gyrc),
+    "powers:network": Row(UNIT_MEMBERS, _gyrc),
+    "powers:item_add": Row(logged_in(403, head=200, office=200, outsider=404), _gyrc),
+    # A confirmed item of 办公室: every member reads it; its head and 廉防办 edit it.
+    "powers:item_detail": Row(UNIT_MEMBERS, _pk("poweritem")),
+    "powers:item_edit": Row(logged_in(403, head=200, office=200, outsider=404), _pk("poweritem")),
+    "powers:step_edit": Row(
+        logged_in(403, head=200, office=200, outsider=404),
+        lambda o: [o["poweritem"].pk, o["powerstep"].pk],
+    ),
+    "powers:item_confirm": Row(POST_ONLY, _pk("poweritem")),
+    "powers:step_add": Row(POST_ONLY, _pk("poweritem")),
+    "powers:step_move": Row(POST_ONLY, lambda o: [o["poweritem"].pk, o["powerstep"].pk]),
+    "powers:step_delete": Row(POST_ONLY, lambda o: [o["poweritem"].pk, o["powerstep"].pk]),
+    "powers:point_tie": Row(POST_ONLY, _point),
     # --- risks: lists are filtered per person, so everyone logged in gets their own ---
     "risks:form_list": Row(logged_in(200)),
     "risks:my_forms": Row(logged_in(200)),

@@ -1,11 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from units.models import Department, Person, Post, PowerItem, RoleGrant, Unit
+from units.models import Department, Person, Post, RoleGrant, Unit
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_MODELS = [Unit, Department, Post, PowerItem, Person, RoleGrant]
+ADMIN_MODELS = [Unit, Department, Post, Person, RoleGrant]
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m.__name__)

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from units.models import Department, Person, Post, PowerItem, RoleGrant, Unit
+from powers.models import PowerItem
+from units.models import Department, Person, Post, RoleGrant, Unit
 
 pytestmark = pytest.mark.django_db
 

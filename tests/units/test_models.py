@@ -2,9 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from powers.models import PowerItem
 from tests.factories import make_department, make_person, make_post, make_unit
 from units.enums import LevelLabelStyle, PostTier
-from units.models import Department, Post, PowerItem, Unit
+from units.models import Department, Post, Unit
 
 pytestmark = pytest.mark.django_db
 

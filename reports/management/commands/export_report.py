@@ -1,4 +1,4 @@
-"""manage.py export_report {form,register,quarterly} … --format {pdf,xlsx,json} -o FILE
+"""manage.py export_report {form,register,quarterly,powers,flowcharts} … --format … -o FILE
 
 For operators and scheduled jobs. Whoever runs it already has the database, so reports are
 read unscoped (reports.selectors.OPERATOR). Errors are one Chinese line on stderr and a non-zero
@@ -27,11 +27,14 @@ BAD_OPTIONS = 2
 
 
 class Command(BaseCommand):
-    help = "导出报表：一览表（form）、台账（register）、季度汇总（quarterly）。"
+    help = (
+        "导出报表：一览表（form）、台账（register）、季度汇总（quarterly）、"
+        "职权目录（powers）、权力运行流程图（flowcharts）。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(
-            dest="report", required=True, metavar="{form,register,quarterly}"
+            dest="report", required=True, metavar="{form,register,quarterly,powers,flowcharts}"
         )
 
         form = sub.add_parser("form", help="一张一览表（PDF 或 Excel）")
@@ -56,6 +59,11 @@ class Command(BaseCommand):
         quarterly.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4])
         quarterly.add_argument("--with-subunits", action="store_true", help="含下级单位")
         self._common(quarterly, ("pdf", "xlsx", "json"))
+
+        # The power list (powers.commands): 职权目录 and 权力运行流程图.
+        from powers.commands import add_export_parsers
+
+        add_export_parsers(sub, self._common)
 
     @staticmethod
     def _common(parser: CommandParser, formats: tuple[str, ...]) -> None:
@@ -123,7 +131,7 @@ class Command(BaseCommand):
                     returncode=BAD_OPTIONS,
                 )
             forms = selectors.volume_forms(user=OPERATOR, unit=unit, round=round)
-            return services.render_volume(unit=unit, round=round, forms=forms)
+            return services.render_volume(unit=unit, round=round, forms=forms, user=OPERATOR)
         department_id = None
         if options["department"]:
             department = Department.objects.filter(unit=unit, name=options["department"]).first()
@@ -147,6 +155,16 @@ class Command(BaseCommand):
             points=list(points),
             filter_text=filters.describe(unit=unit, departments=departments),
         )
+
+    def _powers(self, options: dict) -> bytes:
+        from powers.commands import export_catalogue
+
+        return export_catalogue(self._unit(options["unit"]), options)
+
+    def _flowcharts(self, options: dict) -> bytes:
+        from powers.commands import export_flowcharts
+
+        return export_flowcharts(self._unit(options["unit"]), options)
 
     def _quarterly(self, options: dict) -> bytes:
         from reports import quarterly

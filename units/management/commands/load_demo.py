@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from powers.demo import load_demo_powers
 from risks.demo import load_demo_risks
 from supervision.demo import load_demo_supervision
 from units.demo import DEMO_PASSWORD, load_demo_org
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         result.changed += chain.transitions + chain.created
         # supervision: warnings, dispositions, rectification, a proposal to raise a level
         result.changed += load_demo_supervision()
+        # powers: GYRC's 职权目录 with steps, the demo's risk points tied to them
+        result.changed += load_demo_powers()
         self.stdout.write(
             "演示数据已就绪" + ("（本次有更新）。" if result.changed else "（无需更改）。")
         )
