@@ -294,6 +294,8 @@ UNIT_SUPERVISION = logged_in(404, principal=200, inspector=200)
 URL_TABLE: dict[str, Row] = {
     # --- accounts ---
     "login": Row(expect(REDIRECT, anonymous=200)),
+    # The icon, for everyone (a permanent redirect to the static file).
+    "favicon.ico": Row(expect(REDIRECT)),
     "logout": Row(expect(405)),
     "password_change": Row(logged_in(200)),
     "password_change_done": Row(logged_in(200)),
