@@ -77,7 +77,7 @@ def review_role(form: RiskForm) -> Role:
 
     A post form in a department: its head — or the supervising leader when the head filled it
     (nobody reviews their own form) or the department has no active head. A department form: the
-    supervising leader. Another leader's post: the principal (units.roles gives them
+    supervising leader. Another leader's post: the principal (access.rules gives them
     SUPERVISOR over it). The principal's own post and the leadership form: the integrity office
     checks them before the colleagues rate (seed 000: those forms carry no reviewer line).
     """
