@@ -32,7 +32,7 @@ from access.rules import can_read_quarterly, can_read_register, forms_visible_to
 from reports import layouts
 from risks.enums import SubjectKind
 from risks.models import Measure, RiskForm, RiskPoint, Round
-from units.enums import PostTier, Role
+from units.enums import PostTier
 from units.models import Unit
 from workflow.enums import FormState
 from workflow.models import TransitionLog
@@ -113,16 +113,8 @@ def summary_unit(*, user: User | AnonymousUser, code: str) -> Unit:
 
 
 def register_units(user: User | AnonymousUser) -> list[Unit]:
-    """Units whose register the user may open: their own unit, and units granted to them as
-    廉防办 or 纪检 (sub-units included where the grant says so)."""
-    person = access.person_for(user)
-    if person is None:
-        return []
-    units = {person.unit_id: person.unit}
-    for role in (Role.INTEGRITY_OFFICE, Role.INSPECTOR):
-        for unit in access.granted_units(user, role):
-            units.setdefault(unit.pk, unit)
-    return sorted(units.values(), key=lambda u: (u.path, u.order, u.pk))
+    """Units whose register the user may open (access.rules.units_with_register)."""
+    return list(access.units_with_register(user).order_by("path", "order", "pk"))
 
 
 def unit_rounds(unit: Unit) -> list[Round]:
