@@ -3,9 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from audit.views import PasswordChangeView
+from ops.health import healthz
 from riskreg.forms import LoginForm
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # no login, no data (ops/health.py)
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

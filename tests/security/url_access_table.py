@@ -236,6 +236,8 @@ POST_ONLY = logged_in(405)
 CHAIN_ADMIN = dict(admin=NONE, auditor=NONE, office=NONE)
 
 URL_TABLE: dict[str, Row] = {
+    # --- operations: /healthz answers everyone, with no data (ops/health.py) ---
+    "healthz": Row(expect(200)),
     # --- accounts ---
     "login": Row(expect(REDIRECT, anonymous=200)),
     "logout": Row(expect(405)),
