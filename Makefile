@@ -30,7 +30,7 @@ demo: migrate
 
 # The background worker (long reports, django-tasks) runs beside the web server and stops with it.
 run: demo
-	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
+	DEBUG=1 $(BIN)/python manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

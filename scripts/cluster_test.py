@@ -341,7 +341,7 @@ def weed_command(folder: Path, s3_config: Path) -> list[str]:
         "-filer", "-filer.port", str(p["weed_filer"]),
         "-filer.port.grpc", str(p["weed_filer"] + 10),
         "-s3", "-s3.port", str(p["s3"]), "-s3.port.grpc", str(p["s3"] + 14),
-        "-s3.port.iceberg", str(p["s3"] + 15), "-s3.config", str(s3_config),
+        "-s3.port.iceberg", "0", "-s3.port.lance", "0", "-s3.config", str(s3_config),
         "-master.volumeSizeLimitMB", "64", "-volume.max", "8", "-metricsPort", "0",
     ]  # fmt: skip
 
