@@ -975,9 +975,14 @@ def main() -> int:
         direct.pop("DATABASE_REPLICA_URL")
         cluster.start_seaweed()
         say(f"SeaweedFS S3 on {PORTS['s3']}, bucket {BUCKET}")
+        # collectstatic needs no database: it runs beside the migrations and the demo.
+        static = cluster.start(
+            "collectstatic", [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env
+        )
         cluster.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=direct, timeout=600)
         cluster.run([PY, "manage.py", "load_demo"], env=dict(direct, DEBUG="1"), timeout=600)
-        cluster.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env)
+        if static.wait(timeout=600) != 0:
+            raise RuntimeError("collectstatic failed (see its log)")
         say("migrated, demo loaded, static collected")
         cluster.start_replica()
         wait_for("the replica", lambda: cluster.pg_ready(PORTS["replica"]), 60)

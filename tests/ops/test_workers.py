@@ -127,3 +127,24 @@ def test_a_failed_daily_job_can_run_again(db, settings):
 def test_the_real_daily_job_runs(db):
     call_command("run_daily")
     assert DailyRun.objects.filter(job="close_due_rating_windows").exists()
+
+
+def test_the_worker_heartbeat_loop_beats_and_reaps(job, settings, monkeypatch):
+    """One turn of `manage.py worker`'s heartbeat thread: its own row is fresh, and the job of
+    a dead worker is taken back."""
+    import threading
+
+    from ops.management.commands import worker
+
+    settings.WORKER_DEAD_SECONDS = 30
+    _silent_for("dead-worker", 60)
+    stop = threading.Event()
+    monkeypatch.setattr(worker, "connection", type("C", (), {"close": lambda self: None})())
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(stop, "wait", lambda seconds: stop.set())
+    worker._heartbeat_loop("w-live", stop)
+    assert WorkerHeartbeat.objects.get(worker_id="w-live").seen_at > timezone.now() - dt.timedelta(
+        seconds=5
+    )
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED
