@@ -94,6 +94,10 @@ class ReportJob(models.Model):
     message = models.CharField("说明", max_length=200, blank=True)
     file = models.FileField("文件", upload_to=_job_file_path, max_length=255, blank=True)
     filename = models.CharField("下载文件名", max_length=200, blank=True)
+    # The worker running the job (ops.WorkerHeartbeat) and how many runs it took: a job whose
+    # worker died is queued again, then failed (ops/workers.py).
+    worker_id = models.CharField("后台进程", max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 

@@ -292,6 +292,8 @@ INSPECTOR_ONLY = logged_in(404, inspector=200)
 UNIT_SUPERVISION = logged_in(404, principal=200, inspector=200)
 
 URL_TABLE: dict[str, Row] = {
+    # --- operations: /healthz answers everyone, with no data (ops/health.py) ---
+    "healthz": Row(expect(200)),
     # --- accounts ---
     "login": Row(expect(REDIRECT, anonymous=200)),
     # The icon, for everyone (a permanent redirect to the static file).
