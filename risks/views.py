@@ -16,9 +16,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from riskreg import clock
 from risks import permissions, selectors, services
 from risks.enums import LEVEL_MATRIX, Harm, Likelihood, RiskCategory
 from risks.forms import (
@@ -544,7 +544,7 @@ def round_open(request: HttpRequest) -> HttpResponse:
     units = permissions.units_coordinated_by(request.user)
     if not units:
         raise Http404("只有廉防办可以开启排查轮次。")
-    year = timezone.localdate().year
+    year = clock.today().year
     opener = RoundOpenForm(
         request.POST or None,
         units=units,

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from riskreg import clock
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Department, Person, Unit
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
@@ -173,7 +174,7 @@ class RatingWindow(models.Model):
 
     @property
     def is_due(self) -> bool:
-        return self.is_open and self.deadline <= timezone.now()
+        return self.is_open and self.deadline <= clock.now()
 
     @property
     def scope_label(self) -> str:
@@ -302,7 +303,7 @@ class PublicNotice(models.Model):
 
     @property
     def has_ended(self) -> bool:
-        return timezone.localdate() > self.ends_on
+        return clock.today() > self.ends_on
 
 
 class Objection(models.Model):

@@ -21,8 +21,8 @@ from django.db.models import (
     Subquery,
 )
 from django.http import Http404
-from django.utils import timezone
 
+from riskreg import clock
 from riskreg.db import SubqueryCount
 from risks.models import RiskForm, RiskPoint, Round
 from risks.permissions import (
@@ -280,7 +280,7 @@ def sign_queue(user: User) -> list[RiskForm]:
 
 def open_windows_for_rater(person: Person) -> QuerySet[RatingWindow]:
     return RatingWindow.objects.filter(
-        closed_at__isnull=True, deadline__gt=timezone.now(), unit_id=person.unit_id
+        closed_at__isnull=True, deadline__gt=clock.now(), unit_id=person.unit_id
     ).filter(Q(department__isnull=True) | Q(department_id=person.department_id))
 
 
@@ -504,7 +504,7 @@ def objections_for_office(user: User, *, open_only: bool = False) -> list[Object
 
 
 def fileable_forms(user: User) -> list[RiskForm]:
-    today = timezone.localdate()
+    today = clock.today()
     ended = PublicNotice.objects.filter(
         form=OuterRef("pk"), closed_at__isnull=True, ends_on__lt=today
     )
@@ -660,7 +660,7 @@ def progress_board(*, user: User, round_id: int) -> Board:
     )
     if rnd is None:
         raise Http404("没有找到该排查轮次。")
-    today = timezone.localdate()
+    today = clock.today()
     current = RiskForm.objects.filter(round=rnd, next_version__isnull=True)
     aggregates = {s.value: Count("id", filter=Q(state=s)) for s in FormState}
     grouped = current.values("department_id").annotate(

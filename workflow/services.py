@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.enums import AuditAction
 from audit.services import audit_record
+from riskreg import clock
 from risks.models import Measure, RiskForm, RiskPoint
 from units import roles
 from units.enums import Role
@@ -332,7 +333,7 @@ def notice_period(published_on: datetime.date, working_days: int) -> tuple:
 
 
 def _publish(*, form: RiskForm, person: Person, extra: dict, **kw) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     # A notice already posted on the unit's board may be recorded with its real date.
     published_on = extra.get("published_on") or today
     if published_on > today:
@@ -542,7 +543,7 @@ def rating_window_open(
     person = roles.person_for(actor)
     if person is None:
         raise TransitionForbidden("您没有办理此事项的权限。")
-    if deadline <= timezone.now():
+    if deadline <= clock.now():
         raise ValidationError({"deadline": "截止时间应晚于现在。"})
     window = RatingWindow(
         round=round, unit=round.unit, department=department, deadline=deadline, opened_by=person
@@ -606,7 +607,7 @@ def rating_window_close(
 
 def rating_windows_close_due() -> list[RatingWindow]:
     """Close every open window whose deadline has passed (command and on access)."""
-    due = list(RatingWindow.objects.filter(closed_at__isnull=True, deadline__lte=timezone.now()))
+    due = list(RatingWindow.objects.filter(closed_at__isnull=True, deadline__lte=clock.now()))
     for window in due:
         rating_window_close(window=window, actor=None)
     return due
@@ -618,7 +619,7 @@ def rating_save(
     """One rating per person per point per window, changeable until the window closes."""
     with transaction.atomic():
         locked = RatingWindow.objects.select_for_update().get(pk=window.pk)
-        if not locked.is_open or locked.deadline <= timezone.now():
+        if not locked.is_open or locked.deadline <= clock.now():
             raise ValidationError("群众评议已结束，不能再修改评议意见。")
         form = point.form
         if not locked.forms.filter(pk=form.pk).exists() or form.state != FormState.MASS_REVIEW:
