@@ -31,6 +31,9 @@ class AuditAction(models.TextChoices):
     RESTORE = "system.restore", "恢复数据库"
     # Workflow (审批流转)
     WORKFLOW_TRANSITION = "workflow.transition", "审批流转"
+    ROUND_OPEN = "workflow.round_open", "开启排查轮次"
+    ROUND_CHANGE = "workflow.round_change", "修改排查轮次"
+    REMINDER = "workflow.remind", "催办"
 
 
 class AuditOutcome(models.TextChoices):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from risks import services
 from risks.models import RiskForm
-from tests.factories import make_form, make_point, make_post, make_round
+from tests.factories import ROUND_DEADLINES, make_form, make_point, make_post, make_round
 from units.models import Department, Person
 from workflow.enums import FormState
 
@@ -111,7 +111,9 @@ def test_form_list_costs_the_same_for_1_and_30_rows(client, demo, staff_form):
 
 
 def test_round_page_costs_the_same_for_few_and_many_forms(client, demo, gyrc):
-    rnd = services.round_open(unit=gyrc, year=2026, title="轮次", by=demo["office"]).round
+    rnd = services.round_open(
+        unit=gyrc, year=2026, title="轮次", by=demo["office"], **ROUND_DEADLINES
+    ).round
     client.force_login(demo["office"])
     url = reverse("risks:round_detail", args=[rnd.pk])
     before = _queries(client, url)

@@ -374,6 +374,7 @@ URL_TABLE: dict[str, Row] = {
     "risks:round_list": Row(OFFICE_ONLY_404),
     "risks:round_open": Row(OFFICE_ONLY_404),
     "risks:round_detail": Row(OFFICE_ONLY_404, _pk("round")),
+    "risks:round_edit": Row(OFFICE_ONLY_404, _pk("round")),
     "risks:round_sync": Row(POST_ONLY, _pk("round")),
     # --- workflow: queues and lists are per person; actions are POST-only ---
     # The old address of the form page: a permanent redirect to /forms/<pk>/ (risks:form_detail),
