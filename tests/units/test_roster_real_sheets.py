@@ -159,3 +159,24 @@ def test_service_holds_a_real_import_until_warnings_are_accepted(gyrc):
     held = services.roster_import(unit=gyrc, content=content, file_name="a.xlsx", dry_run=False)
     assert held.ok and held.needs_confirmation and not held.written
     assert not Person.objects.filter(employee_no="009204").exists()
+
+
+def test_home_page_offers_bujian_after_an_import_into_a_running_round(client, demo, gyrc, tmp_path):
+    from risks import services as risk_services
+    from risks.models import RiskForm
+    from tests.factories import ROUND_DEADLINES
+
+    rnd = risk_services.round_open(
+        unit=gyrc, year=2026, title="2026年度排查", by=demo["office"], **ROUND_DEADLINES
+    ).round
+    client.force_login(demo["office"])
+    assert "尚无一览表" not in client.get("/").content.decode()
+    code, _out, _err = run(tmp_path, [roster_row("009001", "钱思远", "办公室", "档案管理")])
+    assert code == 0
+    home = client.get("/").content.decode()
+    assert "1 人尚无一览表" in home and "补建" in home
+    client.post(reverse("risks:round_sync", args=[rnd.pk]))
+    assert RiskForm.objects.filter(round=rnd, filler__employee_no="009001").count() == 1
+    assert "尚无一览表" not in client.get("/").content.decode()
+    client.force_login(demo["staff"])
+    assert "尚无一览表" not in client.get("/").content.decode()
