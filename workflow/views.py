@@ -59,6 +59,46 @@ def _selected_ids(request: HttpRequest) -> list[int]:
     return [int(v) for v in request.POST.getlist("form_ids") if v.isdigit()]
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Irreversible steps run only from their confirmation page (the `confirmed` field)."""
+    return request.POST.get("confirmed") == "1"
+
+
+def _confirm_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    confirm_label: str,
+    back_url: str,
+    forms: list[RiskForm] | None = None,
+    lines: list[str] | None = None,
+    warning: str = "",
+) -> HttpResponse:
+    """Ask first: what will be done, to how many forms and which; the POST is carried over
+    unchanged and runs for real only with `confirmed`. Nothing has changed yet (HTTP 200)."""
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return render(
+        request,
+        "workflow/confirm.html",
+        {
+            "title": title,
+            "confirm_label": confirm_label,
+            "back_url": back_url,
+            "forms": forms or [],
+            "needs_forms": forms is not None,
+            "lines": lines or [],
+            "warning": warning,
+            "carried": carried,
+            "action_url": request.get_full_path(),
+        },
+    )
+
+
 def _person_or_403(request: HttpRequest):
     person = roles.person_for(request.user)
     if person is None:
@@ -102,6 +142,16 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
     extra = {}
     if action == Action.RERATE:
         extra["reason"] = request.POST.get("reason", "")
+    if action == Action.SUBMIT and not _confirmed(request):
+        form.confirm_note = f"{len(form.points.all())} 个风险点"
+        return _confirm_page(
+            request,
+            title="提交一览表",
+            confirm_label="确认提交",
+            back_url=reverse("risks:form_detail", args=[form.pk]),
+            forms=[form],
+            warning="提交后本表进入部室审核，您不能再修改，除非被退回。",
+        )
     try:
         result = services.form_transition(
             form=form,
@@ -310,6 +360,19 @@ def _office_window(request: HttpRequest, pk: int) -> RatingWindow:
 @require_POST
 def rating_window_close(request: HttpRequest, pk: int) -> HttpResponse:
     window = _office_window(request, pk)
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title=f"结束{window.scope_label}群众评议",
+            confirm_label="确认结束评议",
+            back_url=reverse("workflow:rating_windows"),
+            forms=list(
+                window.forms.filter(state=FormState.MASS_REVIEW).select_related(
+                    "unit", "round", "post__department", "department", "filler"
+                )
+            ),
+            warning="结束后同事不能再评议，以下一览表转入集体审定。",
+        )
     result = services.rating_window_close(
         window=window, actor=request.user, client_address=_client_address(request)
     )
@@ -344,13 +407,25 @@ def collective(request: HttpRequest) -> HttpResponse:
         if action not in (Action.PUBLISH, Action.RETURN_FROM_COLLECTIVE):
             raise Http404
         chosen = set(_selected_ids(request))
+        selected = [f for f in forms if f.pk in chosen]
+        if action == Action.PUBLISH and not _confirmed(request):
+            return _confirm_page(
+                request,
+                title="公示所选一览表",
+                confirm_label=f"确认公示 {len(selected)} 张",
+                back_url=reverse("workflow:collective"),
+                forms=selected,
+                warning="公示后审定结果向全单位公开，公示期内只能通过异议退回。",
+            )
         result = services.forms_transition(
-            forms=[f for f in forms if f.pk in chosen],
+            forms=selected,
             action=action,
             actor=request.user,
             comment=request.POST.get("comment", ""),
             client_address=_client_address(request),
         )
+        if not chosen:
+            messages.warning(request, "请先勾选一览表。")
         _report_batch(request, result, Action(action).label)
         return redirect("workflow:collective")
     return render(
@@ -483,8 +558,21 @@ def file_batch(request: HttpRequest) -> HttpResponse:
     _office_units_or_403(request)
     fileable = selectors.fileable_forms(request.user)
     chosen = set(_selected_ids(request))
+    selected = [f for f in fileable if f.pk in chosen]
+    if not chosen:
+        messages.warning(request, "请先勾选要备案的一览表。")
+        return redirect("workflow:notice_register")
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title="备案所选一览表",
+            confirm_label=f"确认备案 {len(selected)} 张",
+            back_url=reverse("workflow:notice_register"),
+            forms=selected,
+            warning="备案后即为正式台账，不能再修改，只能重新评定。",
+        )
     result = services.forms_transition(
-        forms=[f for f in fileable if f.pk in chosen],
+        forms=selected,
         action=Action.FILE,
         actor=request.user,
         client_address=_client_address(request),
@@ -541,14 +629,29 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(Objection, pk=pk, form__unit__in=units)
     answer_form = AnswerForm(request.POST)
     if not answer_form.is_valid():
-        messages.error(request, "请填写答复并选择结论。")
+        messages.error(request, "请填写答复并选择结论（成立或不成立）。")
         return redirect("workflow:objections")
+    upheld = answer_form.cleaned_data["upheld"]
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title="答复异议",
+            confirm_label="确认答复",
+            back_url=reverse("workflow:objections"),
+            lines=[
+                f"一览表：《{objection.form.subject_title}》",
+                f"异议：{objection.text}",
+                f"答复：{answer_form.cleaned_data['answer']}",
+                "结论：异议成立，该表退回集体审定" if upheld else "结论：异议不成立，维持审定结果",
+            ],
+            warning="答复后不能修改。",
+        )
     try:
         services.objection_answer(
             objection=objection,
             actor=request.user,
             answer=answer_form.cleaned_data["answer"],
-            upheld=answer_form.cleaned_data["upheld"],
+            upheld=upheld,
             client_address=_client_address(request),
         )
     except services.TransitionForbidden as exc:
