@@ -12,7 +12,6 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Count,
     Exists,
-    F,
     Max,
     OuterRef,
     Prefetch,
@@ -537,8 +536,41 @@ class WorkItem:
     url_name: str
 
 
+def forms_to_rate_count(user: User) -> int:
+    """The 群众评议 page's forms this person has not finished rating."""
+    return sum(1 for f in rating_forms_for(user) if f.n_rated < f.n_points)
+
+
+def collective_waiting(user: User, kind: str) -> int:
+    """On the 集体审定 page: forms still to decide ("decide"), or decided, signed and so ready
+    to publish ("publish")."""
+    forms = collective_overview(user)
+    if kind == "decide":
+        return sum(1 for f in forms if not f.is_decided)
+    return sum(1 for f in forms if f.is_decided and not f.missing_lines)
+
+
+# One source for every count: the home page's 我的待办, the folded notifications ("有 N 张…")
+# and any badge take their number from the selector of the page they link to.
+QUEUE_COUNTS = {
+    "review": lambda u: len(review_queue(u)),
+    "rate": forms_to_rate_count,
+    "sign": lambda u: len(sign_queue(u)),
+    "organise_rating": lambda u: waiting_for_rating(u).count(),
+    "decide": lambda u: collective_waiting(u, "decide"),
+    "publish": lambda u: collective_waiting(u, "publish"),
+    "collective": lambda u: len(collective_overview(u)),
+    "objection": lambda u: len(objections_for_office(u, open_only=True)),
+    "file": lambda u: len(fileable_forms(u)),
+}
+
+
+def queue_count(user: User, kind: str) -> int:
+    return QUEUE_COUNTS[kind](user)
+
+
 def worklist(user: User) -> list[WorkItem]:
-    """What waits on this user, with counts (one query per line)."""
+    """What waits on this user, with counts from the selectors of the pages they link to."""
     person = roles.person_for(user)
     if person is None:
         return []
@@ -548,40 +580,20 @@ def worklist(user: User) -> list[WorkItem]:
             RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count(),
             "risks:my_forms",
         ),
-        WorkItem(
-            "待审核（部室审核）",
-            forms_user_may_act_on(user, RiskForm.objects.filter(state=FormState.DEPT_REVIEW))
-            .exclude(filler=person)
-            .count(),
-            "workflow:review_queue",
-        ),
-        WorkItem("待评议（群众评议）", _to_rate_count(person), "workflow:rating_list"),
+        WorkItem("待审核（部室审核）", queue_count(user, "review"), "workflow:review_queue"),
+        WorkItem("待评议（群众评议）", queue_count(user, "rate"), "workflow:rating_list"),
+        WorkItem("待签字（集体审定）", queue_count(user, "sign"), "workflow:sign_queue"),
     ]
-    office = office_units(user)
-    sign_qs = forms_user_may_act_on(
-        user, RiskForm.objects.filter(state=FormState.COLLECTIVE)
-    ).exclude(unit__in=office)
-    items.append(WorkItem("待签字（集体审定）", sign_qs.count(), "workflow:sign_queue"))
-    if office:
+    if office_units(user):
         items += [
-            WorkItem("待组织群众评议", waiting_for_rating(user).count(), "workflow:rating_windows"),
             WorkItem(
-                "待集体审定",
-                office_forms(user, FormState.COLLECTIVE).count(),
-                "workflow:collective",
+                "待组织群众评议", queue_count(user, "organise_rating"), "workflow:rating_windows"
             ),
-            WorkItem(
-                "待答复的异议",
-                Objection.objects.filter(form__unit__in=office, answered_at__isnull=True).count(),
-                "workflow:objections",
-            ),
-            WorkItem("公示期满待备案", len(fileable_forms(user)), "workflow:notice_register"),
+            WorkItem("待集体审定", queue_count(user, "collective"), "workflow:collective"),
+            WorkItem("待答复的异议", queue_count(user, "objection"), "workflow:objections"),
+            WorkItem("公示期满待备案", queue_count(user, "file"), "workflow:notice_register"),
         ]
     return items
-
-
-def _to_rate_count(person: Person) -> int:
-    return _forms_to_rate(person).filter(n_rated__lt=F("n_points")).count()
 
 
 # ------------------------------------------------------------------------- progress board

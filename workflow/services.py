@@ -27,7 +27,7 @@ from risks.models import Measure, RiskForm, RiskPoint
 from units import roles
 from units.enums import Role
 from units.models import Department, Person
-from workflow import transitions
+from workflow import selectors, transitions
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
 from workflow.models import (
     CollectiveMeeting,
@@ -761,16 +761,19 @@ def notification_push(
     url: str = "",
     form: RiskForm | None = None,
     email: bool = True,
+    count: int | None = None,
 ) -> Notification:
     """Add an in-app notice, folding it into an unread one of the same kind; the first one of
-    a fold also goes out by email."""
+    a fold also goes out by email. `count` is the number of forms the folded message names,
+    taken from the page the notice links to (workflow.selectors.queue_count), so that "有 N 张"
+    never disagrees with the queue."""
     unread = (
         Notification.objects.filter(recipient=recipient, kind=kind, read_at__isnull=True)
         .order_by("-created_at")
         .first()
     )
     if unread is not None and folded_message:
-        unread.count += 1
+        unread.count = count if count is not None else unread.count + 1
         unread.message = folded_message.format(count=unread.count)
         unread.form = None
         unread.created_at = timezone.now()
@@ -904,6 +907,7 @@ def _notify_after_transition(
             folded_message=folded or None,
             url=url,
             form=form,
+            count=selectors.queue_count(person.user, kind) if folded else None,
         )
 
 
