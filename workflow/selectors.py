@@ -192,7 +192,7 @@ def point_tallies(*, form: RiskForm, points: list[RiskPoint] | None = None) -> d
 def _queue_forms(qs: QuerySet[RiskForm], *, signatures: bool = False) -> QuerySet[RiskForm]:
     """What a queue row and the acting-role check read, nothing more: building model instances
     is most of a long queue's time (300 forms × 6 related rows ≈ 35 ms)."""
-    qs = qs.select_related("unit", "post__department", "department", "filler")
+    qs = qs.select_related("unit", "round", "post__department", "department", "filler")
     if signatures:
         qs = qs.prefetch_related("signatures")
     return qs.order_by("department__order", "post__order", "id")
@@ -491,6 +491,7 @@ def objections_for_office(user: User, *, open_only: bool = False) -> list[Object
     return list(
         qs.select_related(
             "form__unit",
+            "form__round",
             "form__post__department",
             "form__department",
             "form__filler",
@@ -699,6 +700,7 @@ def progress_board(*, user: User, round_id: int) -> Board:
     overdue = list(
         current.filter(overdue_q(today))
         .select_related(*FORM_RELATED)
+        .annotate(last_reminded=Max("reminders__sent_at"))
         .order_by("department__order", "post__order", "id")
     )
     return Board(rnd, rows, totals, overdue)

@@ -3,6 +3,7 @@ workflow.services. No access → 404 (selectors); may read but not act → 403."
 
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from audit.services import audit_record
 from risks.models import RiskForm
 from risks.permissions import may_see_board
 from units import roles
-from workflow import selectors, services
+from workflow import reminders, selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.forms import (
     AnswerForm,
@@ -97,6 +98,39 @@ def _confirm_page(
             "action_url": request.get_full_path(),
         },
     )
+
+
+def _chosen_round(request: HttpRequest, rounds: list) -> int | None:
+    """`?round=all` shows every round; `?round=<id>` one; by default the current (newest)
+    round of those the list holds, so that forms of two rounds never mix unseen."""
+    wanted = request.GET.get("round", "")
+    if wanted == "all":
+        return None
+    ids = [r.pk for r in rounds]
+    if wanted.isdigit() and int(wanted) in ids:
+        return int(wanted)
+    return ids[0] if ids else None
+
+
+def _by_round(request: HttpRequest, forms: list) -> tuple[list, dict]:
+    """Filter a list of forms (or objects with `.form`) by round; the context for
+    workflow/_round_filter.html."""
+    form_of = [getattr(item, "form", item) for item in forms]
+    rounds = sorted({f.round for f in form_of}, key=lambda r: (-r.year, -r.pk))
+    chosen = _chosen_round(request, rounds)
+    shown = [item for item, f in zip(forms, form_of, strict=True) if chosen in (None, f.round_id)]
+    return shown, {"rounds": rounds, "chosen_round": chosen}
+
+
+def _qs_by_round(request: HttpRequest, qs):
+    """The same for a queryset (pages that paginate in the database)."""
+    from risks.models import Round
+
+    rounds = list(Round.objects.filter(pk__in=qs.values("round_id")).order_by("-year", "-id"))
+    chosen = _chosen_round(request, rounds)
+    if chosen is not None:
+        qs = qs.filter(round_id=chosen)
+    return qs, {"rounds": rounds, "chosen_round": chosen}
 
 
 def _person_or_403(request: HttpRequest):
@@ -231,11 +265,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "请先勾选要通过的一览表。")
         _report_batch(request, result, "审核通过")
         return _back_to_page(request, "workflow:review_queue")
-    page = _queue_page(request, queue, decided=False)
+    shown, by_round = _by_round(request, queue)
+    page = _queue_page(request, shown, decided=False)
     return render(
         request,
         "workflow/review_queue.html",
-        {"page": page, "forms": page.object_list, "form": CommentForm()},
+        {"page": page, "forms": page.object_list, "form": CommentForm(), **by_round},
     )
 
 
@@ -259,8 +294,11 @@ def sign_queue(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "请先勾选要签字的一览表。")
         _report_batch(request, result, "签字")
         return _back_to_page(request, "workflow:sign_queue")
-    page = _queue_page(request, queue, decided=True)
-    return render(request, "workflow/sign_queue.html", {"page": page, "forms": page.object_list})
+    shown, by_round = _by_round(request, queue)
+    page = _queue_page(request, shown, decided=True)
+    return render(
+        request, "workflow/sign_queue.html", {"page": page, "forms": page.object_list, **by_round}
+    )
 
 
 # ------------------------------------------------------------------------- 群众评议
@@ -428,11 +466,13 @@ def collective(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "请先勾选一览表。")
         _report_batch(request, result, Action(action).label)
         return redirect("workflow:collective")
+    shown, by_round = _by_round(request, forms)
     return render(
         request,
         "workflow/collective.html",
         {
-            "forms": forms,
+            "forms": shown,
+            **by_round,
             "meetings": selectors.meetings_for(request.user),
             "meeting_form": MeetingForm(units=units),
         },
@@ -526,16 +566,17 @@ def meeting_minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def notice_register(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notice_register(request.user), REGISTER_PAGE_FORMS).get_page(
-        request.GET.get("page")
-    )
+    register, by_round = _qs_by_round(request, selectors.notice_register(request.user))
+    page = Paginator(register, REGISTER_PAGE_FORMS).get_page(request.GET.get("page"))
+    fileable = selectors.fileable_forms(request.user)
     return render(
         request,
         "workflow/notice_register.html",
         {
             "page": page,
+            **by_round,
             "forms": selectors.with_notice(list(page.object_list)),
-            "fileable": selectors.fileable_forms(request.user),
+            "fileable": fileable,
             "is_office": bool(selectors.office_units(request.user)),
         },
     )
@@ -544,11 +585,12 @@ def notice_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def filed_register(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.filed_register(request.user), REGISTER_PAGE_FORMS).get_page(
-        request.GET.get("page")
-    )
+    register, by_round = _qs_by_round(request, selectors.filed_register(request.user))
+    page = Paginator(register, REGISTER_PAGE_FORMS).get_page(request.GET.get("page"))
     return render(
-        request, "workflow/filed_register.html", {"page": page, "forms": page.object_list}
+        request,
+        "workflow/filed_register.html",
+        {"page": page, "forms": page.object_list, **by_round},
     )
 
 
@@ -615,10 +657,11 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def objections(request: HttpRequest) -> HttpResponse:
     _office_units_or_403(request)
+    shown, by_round = _by_round(request, selectors.objections_for_office(request.user))
     return render(
         request,
         "workflow/objections.html",
-        {"objections": selectors.objections_for_office(request.user), "answer_form": AnswerForm()},
+        {"objections": shown, "answer_form": AnswerForm(), **by_round},
     )
 
 
@@ -677,7 +720,45 @@ def board(request: HttpRequest) -> HttpResponse:
         int(round_id) if round_id and round_id.isdigit() else (rounds[0].pk if rounds else None)
     )
     data = selectors.progress_board(user=request.user, round_id=chosen) if chosen else None
-    return render(request, "workflow/board.html", {"rounds": rounds, "board": data})
+    may_remind = bool(data and selectors.is_office_for(request.user, data.round.unit_id))
+    if data:
+        for form in data.overdue_forms:
+            form.phase_deadline = reminders.phase_deadline(form)
+    return render(
+        request,
+        "workflow/board.html",
+        {
+            "rounds": rounds,
+            "board": data,
+            "may_remind": may_remind,
+            "email_enabled": bool(settings.EMAIL_HOST),
+        },
+    )
+
+
+@login_required
+@require_POST
+def board_remind(request: HttpRequest) -> HttpResponse:
+    """催办 the selected late forms of a round (the office of its unit only)."""
+    _office_units_or_403(request)
+    round_id = request.POST.get("round", "")
+    if not round_id.isdigit():
+        raise Http404
+    board = selectors.progress_board(user=request.user, round_id=int(round_id))
+    chosen = set(_selected_ids(request))
+    if not chosen:
+        messages.warning(request, "请先勾选要催办的逾期一览表。")
+    else:
+        result = reminders.forms_remind(
+            forms=[f for f in board.overdue_forms if f.pk in chosen],
+            actor=request.user,
+            client_address=_client_address(request),
+        )
+        if result.sent:
+            messages.success(request, f"已催办 {len(result.sent)} 张一览表，已通知相关办理人。")
+        for form, reason in result.skipped:
+            messages.warning(request, f"《{form.subject_title}》未催办：{reason}。")
+    return redirect(f"{reverse('workflow:board')}?round={board.round.pk}")
 
 
 @login_required

@@ -407,6 +407,7 @@ URL_TABLE: dict[str, Row] = {
     "workflow:objections": Row(OFFICE_PAGE),
     "workflow:objection_answer": Row(POST_ONLY, _pk("objection")),
     "workflow:board": Row(logged_in(403, office=200, inspector=200)),
+    "workflow:board_remind": Row(POST_ONLY),
     "workflow:notifications": Row(logged_in(200)),
     # Opening a notice marks it read, so it is a POST.
     "workflow:notification_open": Row(POST_ONLY, _pk("notification")),

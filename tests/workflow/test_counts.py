@@ -21,7 +21,7 @@ PERSONAS = ["staff", "staff2", "head", "leader", "principal", "office", "inspect
 
 def _page_count(client, url_name: str) -> int:
     """How many forms (or open objections) the page itself shows as waiting."""
-    context = client.get(reverse(url_name)).context
+    context = client.get(reverse(url_name), {"round": "all"}).context
     if url_name in ("workflow:review_queue", "workflow:sign_queue"):
         return context["page"].paginator.count
     if url_name == "workflow:rating_list":
@@ -113,7 +113,7 @@ def test_home_page_shows_the_queue_count(demo, busy_round, login):
     home = client.get("/").content.decode()
     count = _page_count(client, "workflow:sign_queue")
     assert count >= 1
-    assert f'<a href="{reverse("workflow:sign_queue")}">待签字（集体审定）</a>' in home
+    assert f'<a href="{reverse("workflow:sign_queue")}?round=all">待签字（集体审定）</a>' in home
     line = home.split("待签字（集体审定）</a>")[1].split("</span>")[0]
     assert line.endswith(f">{count}")
 
