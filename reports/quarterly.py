@@ -671,6 +671,7 @@ def build_summary(
             {
                 "form_id": f.pk,
                 "unit": f.unit.name,
+                "round": f.round.title,
                 "department": dept_name(f.department.name if f.department_id else None),
                 "subject": f.subject_title,
                 "state": state_labels[f.state_at],
