@@ -676,6 +676,13 @@ def plan_roster(
                 )
             continue
         changes += _person_changes(person, values, department_names, post_keys)
+        kept = [
+            f"{_LABELS[key]}空白，保留原值 {getattr(person, key)}"
+            for key in ("job_title", "phone", "email")
+            if key in present and getattr(values, key) is None and getattr(person, key)
+        ]
+        if kept:
+            values.match_note = "；".join(filter(None, [values.match_note, *kept]))
         plan.rows.append(
             RowPlan(
                 values=values,
