@@ -503,7 +503,11 @@ FORM_LIST_PAGE_SIZE = 50
 def form_list(request: HttpRequest) -> HttpResponse:
     """一览表查阅: the forms the user may read, filtered by round, department and state."""
     choices = selectors.filter_choices(request.user)
-    filter_form = FormListFilter(request.GET or None, **choices)
+    params = request.GET.copy()
+    if "round" not in params and choices["rounds"]:
+        # The current (newest) round by default: forms of two rounds never mix unseen.
+        params["round"] = str(choices["rounds"][0].pk)
+    filter_form = FormListFilter(params or None, **choices)
     filters = selectors.FormFilters()
     if filter_form.is_bound and filter_form.is_valid():
         data = filter_form.cleaned_data
