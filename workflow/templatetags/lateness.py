@@ -29,6 +29,15 @@ def deadline(value: datetime.date | None, fmt: str = "Y-m-d", waiting: bool = Tr
     return shown
 
 
+@register.simple_tag
+def overdue_badge(value: datetime.date | None) -> str:
+    """Only the red 逾期 N 天, for sentences that show the date themselves."""
+    late = (clock.today() - value).days if value else 0
+    if late > 0:
+        return format_html('<span class="badge text-bg-danger overdue">逾期 {} 天</span>', late)
+    return ""
+
+
 @register.filter
 def is_overdue(value: datetime.date | None) -> bool:
     return value is not None and value < clock.today()
