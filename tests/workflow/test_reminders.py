@@ -86,3 +86,14 @@ def test_only_the_office_reminds(demo, late, rnd, login):
     )
     assert response.status_code == 403
     assert not Reminder.objects.exists()
+
+
+def test_home_page_marks_the_self_check_deadline_overdue_by_the_training_clock(
+    demo, forms, rnd, login, settings
+):
+    Round.objects.filter(pk=rnd.pk).update(self_check_deadline=datetime.date.today())
+    client = login(demo["staff"])
+    assert "逾期" not in client.get("/").content.decode()
+    settings.RISKREG_TODAY_OFFSET_DAYS = 3
+    body = client.get("/").content.decode()
+    assert "前完成）" in body and "逾期 3 天" in body
