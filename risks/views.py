@@ -625,13 +625,15 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         title = form.department.name if form.department_id else "领导班子"
         groups.setdefault(title, []).append(form)
     counts = {state.label: 0 for state in FormState}
+    waiting = {state.value: False for state in FormState}
     for forms in groups.values():
         for form in forms:
             counts[form.get_state_display()] += 1
+            waiting[form.state] = True
     return render(
         request,
         "risks/round_detail.html",
-        {"round": rnd, "groups": list(groups.items()), "counts": counts},
+        {"round": rnd, "groups": list(groups.items()), "counts": counts, "waiting": waiting},
     )
 
 

@@ -271,3 +271,14 @@ def test_round_edit_page_changes_deadlines_and_is_audited(client, demo, gyrc):
     assert event.details["changes"]["collective_deadline"] == ["2026-06-10", "2026-06-30"]
     client.force_login(demo["head"])
     assert client.get(url).status_code == 404
+
+
+def test_round_page_marks_a_passed_deadline_while_forms_still_wait(client, demo, gyrc, settings):
+    rnd = _open(demo, gyrc).round
+    client.force_login(demo["office"])
+    settings.RISKREG_TODAY_OFFSET_DAYS = (
+        datetime.date(2026, 4, 2) - datetime.date.today()
+    ).days  # two days after 自查填报截止 (2026-03-31)
+    body = client.get(reverse("risks:round_detail", args=[rnd.pk])).content.decode()
+    assert "2026-03-31 <span" in body and "逾期 2 天" in body
+    assert "2026-04-20</dd>" in body  # 部室审核: not due yet
