@@ -40,6 +40,9 @@ class AuditAction(models.TextChoices):
     SUPERVISION_TRANSITION = "supervision.transition", "监督处置"
     # Power list (清权确权)
     POWER_CHANGE = "powers.change", "职权目录变更"
+    ROUND_OPEN = "workflow.round_open", "开启排查轮次"
+    ROUND_CHANGE = "workflow.round_change", "修改排查轮次"
+    REMINDER = "workflow.remind", "催办"
 
 
 class AuditOutcome(models.TextChoices):

@@ -1,39 +1,18 @@
 """Admin of the org chart for system admins, scoped to the units they manage."""
 
-import uuid
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 
 from access import rules as access
 from audit.admin_logging import record_inline_role_grants
-from audit.enums import AuditAction, AuditOutcome
-from audit.net import client_address
-from audit.services import audit_record
-from units import selectors, services
-from units.forms import RosterImportForm
+from units import services
+from units.admin_roster import RosterAdminMixin
 from units.models import Department, Person, Post, RoleGrant, RosterImport, Unit
-from units.resources import roster_export_xlsx
-from units.roster import COLUMNS, RosterFileError
-
-# Uploaded rosters wait here between the preview and the confirmation.
-ROSTER_UPLOAD_DIR = "roster_imports"
-ROSTER_UPLOAD_MAX_AGE = timedelta(hours=2)
-_ROSTER_SALT = "units.roster-import"
 
 
 class OrgAdmin(admin.ModelAdmin):
@@ -169,7 +148,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(OrgAdmin):
+class PersonAdmin(RosterAdminMixin, OrgAdmin):
     change_list_template = "admin/units/person/change_list.html"
     actions = ["send_password_set_email"]
     list_display = [
@@ -272,191 +251,6 @@ class PersonAdmin(OrgAdmin):
             self.message_user(
                 request, f"以下人员已停用，未发送：{'、'.join(inactive)}。", messages.WARNING
             )
-
-    # --- Roster import and export (SPEC section 7) ---------------------------------------
-
-    def get_urls(self):
-        own = [
-            path(
-                "roster/import/",
-                self.admin_site.admin_view(self.roster_import_view),
-                name="units_person_roster_import",
-            ),
-            path(
-                "roster/export/<int:unit_id>/",
-                self.admin_site.admin_view(self.roster_export_view),
-                name="units_person_roster_export",
-            ),
-        ]
-        return own + super().get_urls()
-
-    def roster_import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload → preview (a dry run: who is added, changed, unchanged; every row's errors)
-        → confirm (the same file imported for real)."""
-        if not self._allowed(request):
-            raise PermissionDenied
-        units = selectors.units_managed_by(request.user)
-        if request.method == "POST" and "confirm" in request.POST:
-            return self._roster_confirm(request, units)
-        form = RosterImportForm(request.POST or None, request.FILES or None, units=units)
-        result = token = None
-        if request.method == "POST" and not form.is_valid() and "file" in form.errors:
-            # Refused by the upload check (size, type sniffed from the content): nothing is
-            # written but the attempt is audited like any failed import.
-            upload = request.FILES.get("file")
-            audit_record(
-                request=request,
-                action=AuditAction.ROSTER_IMPORT,
-                obj=form.cleaned_data.get("unit"),
-                outcome=AuditOutcome.FAILURE,
-                details={
-                    "file_name": upload.name[-255:] if upload else "",
-                    "source": RosterImport.Source.ADMIN.value,
-                    "error": " ".join(form.errors["file"]),
-                },
-            )
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            content = upload.read()
-            try:
-                result = services.roster_import(
-                    unit=form.cleaned_data["unit"],
-                    content=content,
-                    file_name=upload.name,
-                    dry_run=True,
-                    deactivate_missing=form.cleaned_data["deactivate_missing"],
-                    imported_by=request.user,
-                    client_address=client_address(request),
-                )
-            except RosterFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                if result.ok:
-                    token = _roster_stash(
-                        request=request,
-                        content=content,
-                        file_name=upload.name,
-                        unit=form.cleaned_data["unit"],
-                        deactivate_missing=form.cleaned_data["deactivate_missing"],
-                    )
-        return self._roster_page(request, form=form, units=units, result=result, token=token)
-
-    def _roster_page(self, request, *, form, units, result, token) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "导入人员名册",
-            "form": form,
-            "units": units,
-            "required_headers": "、".join(c.header for c in COLUMNS if c.required),
-            "optional_headers": "、".join(c.header for c in COLUMNS if not c.required),
-            "result": result,
-            "token": token,
-        }
-        if result is not None:
-            rows = result.plan.rows
-            context["shown_rows"] = [r for r in rows if r.action != "unchanged"]
-        return TemplateResponse(request, "admin/units/person/roster_import.html", context)
-
-    def _roster_confirm(self, request: HttpRequest, units: QuerySet[Unit]) -> HttpResponse:
-        import_url = reverse("admin:units_person_roster_import")
-        try:
-            stash = signing.loads(
-                request.POST.get("token", ""),
-                salt=_ROSTER_SALT,
-                max_age=ROSTER_UPLOAD_MAX_AGE,
-            )
-        except signing.BadSignature:
-            self.message_user(request, "预览已失效，请重新上传名册文件。", messages.ERROR)
-            return HttpResponseRedirect(import_url)
-        unit = units.filter(pk=stash["unit"]).first()
-        if stash["user"] != request.user.pk or unit is None:
-            raise PermissionDenied
-        try:
-            with default_storage.open(stash["path"], "rb") as stored:
-                content = stored.read()
-        except FileNotFoundError:
-            self.message_user(request, "预览已失效，请重新上传名册文件。", messages.ERROR)
-            return HttpResponseRedirect(import_url)
-        try:
-            result = services.roster_import(
-                unit=unit,
-                content=content,
-                file_name=stash["name"],
-                dry_run=False,
-                deactivate_missing=stash["deactivate_missing"],
-                imported_by=request.user,
-                client_address=client_address(request),
-            )
-        except RosterFileError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(import_url)
-        if not result.ok:
-            # The org chart changed since the preview: show what is wrong now.
-            form = RosterImportForm(units=units, initial={"unit": unit.pk})
-            return self._roster_page(request, form=form, units=units, result=result, token=None)
-        default_storage.delete(stash["path"])
-        self.message_user(
-            request, f"{unit.name}人员名册已导入：{result.summary}。", messages.SUCCESS
-        )
-        changelist = reverse("admin:units_person_changelist")
-        return HttpResponseRedirect(f"{changelist}?unit__id__exact={unit.pk}")
-
-    def roster_export_view(self, request: HttpRequest, unit_id: int) -> HttpResponse:
-        if not self._allowed(request):
-            raise PermissionDenied
-        unit = get_object_or_404(selectors.units_managed_by(request.user), pk=unit_id)
-        people = selectors.roster_people(unit=unit)
-        content = roster_export_xlsx(people)
-        file_name = f"{unit.code}-人员名册-{timezone.localdate():%Y%m%d}.xlsx"
-        audit_record(
-            request=request,
-            action=AuditAction.EXPORT,
-            obj=unit,
-            details={"report": "roster", "format": "xlsx", "file_name": file_name},
-        )
-        return HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": content_disposition_header(True, file_name)},
-        )
-
-
-def _roster_stash(
-    *, request: HttpRequest, content: bytes, file_name: str, unit: Unit, deactivate_missing: bool
-) -> str:
-    """Keep the previewed file until it is confirmed; return a signed ticket for it. The
-    ticket names the user and unit, so it cannot be replayed by anyone else or elsewhere."""
-    _roster_stash_cleanup()
-    stored = default_storage.save(
-        f"{ROSTER_UPLOAD_DIR}/{uuid.uuid4().hex}.upload", ContentFile(content)
-    )
-    return signing.dumps(
-        {
-            "path": stored,
-            "name": file_name,
-            "unit": unit.pk,
-            "user": request.user.pk,
-            "deactivate_missing": deactivate_missing,
-        },
-        salt=_ROSTER_SALT,
-    )
-
-
-def _roster_stash_cleanup() -> None:
-    """Forget previews that were never confirmed."""
-    try:
-        _dirs, files = default_storage.listdir(ROSTER_UPLOAD_DIR)
-    except FileNotFoundError:
-        return
-    cutoff = timezone.now() - ROSTER_UPLOAD_MAX_AGE
-    for name in files:
-        stored = f"{ROSTER_UPLOAD_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(stored) < cutoff:
-                default_storage.delete(stored)
-        except (FileNotFoundError, NotImplementedError):
-            continue
 
 
 @admin.register(RosterImport)

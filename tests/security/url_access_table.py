@@ -472,6 +472,7 @@ URL_TABLE: dict[str, Row] = {
     "risks:round_list": Row(OFFICE_ONLY_404),
     "risks:round_open": Row(OFFICE_ONLY_404),
     "risks:round_detail": Row(OFFICE_ONLY_404, _pk("round")),
+    "risks:round_edit": Row(OFFICE_ONLY_404, _pk("round")),
     "risks:round_sync": Row(POST_ONLY, _pk("round")),
     # --- workflow: queues and lists are per person; actions are POST-only ---
     # The old address of the form page: a permanent redirect to /forms/<pk>/ (risks:form_detail),
@@ -510,6 +511,7 @@ URL_TABLE: dict[str, Row] = {
     "access:delegation_revoke": Row(POST_ONLY, _pk("delegation")),
     "access:read_grant_add": Row(POST_ONLY),
     "access:read_grant_revoke": Row(POST_ONLY, lambda objects: ["unit", objects["readgrant"].pk]),
+    "workflow:board_remind": Row(POST_ONLY),
     "workflow:notifications": Row(logged_in(200)),
     # Opening a notice marks it read, so it is a POST.
     "workflow:notification_open": Row(POST_ONLY, _pk("notification")),
