@@ -213,7 +213,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = (
     ["username", "ip_address"] if env_bool("LOCKOUT_BY_ADDRESS", default=True) else ["username"]
 )
+# A success clears only its own user name's failures, never the address's failures against
+# other accounts (audit/lockout.py): someone else's good login cannot reset a guessing run.
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "audit.lockout.UsernameResetHandler"
 AXES_LOCKOUT_CALLABLE = "audit.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.net.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
