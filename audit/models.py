@@ -1,8 +1,11 @@
 """The audit log (安全审计) and the per-account password state (forced change).
 
 AuditEvent is append-only: the model refuses updates and deletes, its querysets refuse bulk
-updates and deletes, the admin has no change or delete permission, and a database trigger
-refuses UPDATE. The only way rows leave is `purge_audit`, for rows older than the retention.
+updates and deletes, the admin has no change or delete permission, and database triggers
+refuse UPDATE and DELETE. The only way rows leave is `purge_audit`, for rows older than the
+retention. Every row is
+numbered and hash-chained to the previous one (audit/chain.py), so a change made behind the
+application's back is found by `verify_audit`.
 """
 
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from audit.chain import GENESIS, chain_append
 from audit.enums import AuditAction, AuditOutcome
 
 
@@ -64,6 +68,11 @@ class AuditEvent(models.Model):
         "结果", max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
     )
     details = models.JSONField("详情", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The hash chain (audit/chain.py): position, algorithm, previous row's hash, this row's.
+    seq = models.BigIntegerField("序号", unique=True, editable=False)
+    hash_algorithm = models.CharField("哈希算法", max_length=10, editable=False)
+    prev_hash = models.CharField("前一条哈希", max_length=64, editable=False)
+    row_hash = models.CharField("本条哈希", max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -83,7 +92,7 @@ class AuditEvent(models.Model):
         if not self._state.adding:
             raise AuditLogIsAppendOnly()
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        chain_append(self, lambda: super(AuditEvent, self).save(*args, **kwargs))
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly()
@@ -94,6 +103,26 @@ class AuditEvent(models.Model):
             return AuditAction(self.action)
         except ValueError:
             return None
+
+
+class AuditChainHead(models.Model):
+    """The one row holding the end of the hash chain (and where a purge left its start).
+
+    Writers lock it for the rest of their transaction (audit.chain.chain_append)."""
+
+    last_seq = models.BigIntegerField("最后序号", default=0)
+    last_hash = models.CharField("最后哈希", max_length=64, default=GENESIS)
+    # The last row removed by purge_audit: verification starts after it.
+    anchor_seq = models.BigIntegerField("清理截止序号", default=0)
+    anchor_hash = models.CharField("清理截止哈希", max_length=64, default=GENESIS)
+
+    class Meta:
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"第 {self.last_seq} 号 {self.last_hash[:12]}…"
 
 
 class PasswordChangeReason(models.TextChoices):

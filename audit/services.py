@@ -10,16 +10,26 @@ Usage from other apps (exports, downloads, workflow transitions, roster imports)
 """
 
 import datetime
+import logging
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from audit.chain import (
+    ChainReport,
+    chain_verify,
+    digest_for_period,
+    locked_head,
+    purge_permitted,
+)
 from audit.enums import AuditAction, AuditOutcome
 from audit.models import AuditEvent, AuditLogIsAppendOnly, PasswordChangeReason, PasswordPolicyState
 from audit.net import client_address
+
+log = logging.getLogger(__name__)
 
 SESSION_MUST_CHANGE = "audit.must_change_password"
 # When the session's idle expiry was last renewed (audit.middleware.IdleSessionRenewalMiddleware).
@@ -115,10 +125,12 @@ def audit_record(
 
 
 def audit_purge(*, before: datetime.date, actor_username: str = "") -> int:
-    """Delete rows older than `before`, which must lie at least MIN_RETENTION_DAYS back.
+    """Delete the oldest rows, all older than `before`, which must lie at least
+    MIN_RETENTION_DAYS back.
 
-    The one sanctioned deletion path; it writes its own row (which is never purged with the
-    rows it removes, being younger than them)."""
+    The one sanctioned deletion path. It removes a prefix of the hash chain (up to the first
+    row not older than `before`), records the last removed row's number and hash in the chain
+    head so the rest still verifies, and writes its own row saying so."""
     cutoff_day = timezone.localdate() - datetime.timedelta(days=MIN_RETENTION_DAYS)
     if before > cutoff_day:
         raise AuditLogIsAppendOnly(
@@ -127,16 +139,30 @@ def audit_purge(*, before: datetime.date, actor_username: str = "") -> int:
         )
     cutoff = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
     with transaction.atomic():
-        old = AuditEvent.objects.filter(at__lt=cutoff)
-        # QuerySet.delete is refused on purpose; this is the raw delete it would have run.
-        deleted = old._raw_delete(old.db)
-        event = AuditEvent(
+        head = locked_head()
+        first_kept = AuditEvent.objects.filter(at__gte=cutoff).order_by("seq").first()
+        last_seq = first_kept.seq - 1 if first_kept else head.last_seq
+        last = AuditEvent.objects.filter(seq__lte=last_seq).order_by("-seq").first()
+        if last is None:
+            deleted = 0
+        else:
+            old = AuditEvent.objects.filter(seq__lte=last.seq)
+            with purge_permitted(connection):
+                # QuerySet.delete is refused on purpose; this is the raw delete it would run.
+                deleted = old._raw_delete(old.db)
+            head.anchor_seq, head.anchor_hash = last.seq, last.row_hash
+            head.save(update_fields=["anchor_seq", "anchor_hash"])
+        AuditEvent(
             actor_username=actor_username,
             action=AuditAction.AUDIT_PURGE,
             action_label=AuditAction.AUDIT_PURGE.label,
-            details={"before": before.isoformat(), "deleted": deleted},
-        )
-        event.save()
+            details={
+                "before": before.isoformat(),
+                "deleted": deleted,
+                "purged_through_seq": head.anchor_seq,
+                "purged_through_hash": head.anchor_hash,
+            },
+        ).save()
     return deleted
 
 
@@ -181,3 +207,67 @@ def password_change_failed(*, request: HttpRequest, user: User, fields: list[str
         outcome=AuditOutcome.FAILURE,
         details={"fields": sorted(fields)},
     )
+
+
+# --- The hash chain ----------------------------------------------------------------------------
+
+
+def audit_chain_check(*, since: datetime.date | None = None, alert: bool = True) -> ChainReport:
+    """Verify the chain and record the check; a break is raised to every audit admin (an in-app
+    notice and an e-mail) and logged as an error."""
+    report = chain_verify(since=since)
+    details = {"since": since.isoformat() if since else "", "checked": report.checked}
+    if report.broken is not None:
+        details.update(
+            kind=report.broken.kind, seq=report.broken.seq, message=report.broken.message
+        )
+    audit_record(
+        action=AuditAction.AUDIT_VERIFY,
+        outcome=AuditOutcome.SUCCESS if report.ok else AuditOutcome.FAILURE,
+        details=details,
+    )
+    if not report.ok:
+        log.error("audit chain broken: %s", report.broken.message)
+        if alert:
+            audit_admins_alert(message=report.summary())
+    return report
+
+
+def audit_admins_alert(*, message: str) -> int:
+    """Tell every active audit admin (in the app and by e-mail)."""
+    from django.urls import reverse
+
+    from units.enums import GrantedRole
+    from workflow.services import notification_push
+
+    admins = User.objects.filter(
+        is_active=True,
+        person__active=True,
+        person__role_grants__role=GrantedRole.AUDIT_ADMIN,
+    ).distinct()
+    count = 0
+    for admin_user in admins:
+        notification_push(
+            recipient=admin_user,
+            kind="audit_chain_broken",
+            message=message[:300],
+            url=reverse("admin:audit_auditevent_changelist"),
+        )
+        count += 1
+    return count
+
+
+def audit_digest_export(*, request: HttpRequest, start: datetime.date, end: datetime.date) -> dict:
+    """The signed digest of a period, for the audit admin to keep outside the server."""
+    digest = digest_for_period(start=start, end=end)
+    audit_record(
+        request=request,
+        action=AuditAction.AUDIT_DIGEST,
+        details={
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "rows": digest["rows"],
+            "last_hash": digest["last_hash"],
+        },
+    )
+    return digest

@@ -223,6 +223,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ADMIN = False  # unlock by a password reset or `manage.py axes_reset_username`
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
 AXES_VERBOSE = False
+# The audit log (audit/chain.py): the key signing exported period digests (HMAC); without it
+# the export is refused. Keep it apart from SECRET_KEY and from the database's operators.
+AUDIT_DIGEST_KEY = env_str("AUDIT_DIGEST_KEY")
+# Only the test settings turn this on: the test runner empties tables with DELETE (SQLite).
+AUDIT_DELETE_UNGUARDED = False
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
