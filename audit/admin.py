@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import Workbook
 
 from audit.chain import DigestKeyMissing
@@ -224,3 +226,10 @@ class DigestForm(forms.Form):
 
 def _details_text(details) -> str:
     return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+
+
+# The second factor's devices are managed from 账号安全 and 双人审批 (audit/mfa.py), never as
+# rows in the admin: django-otp's own admins are taken out.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     AUDIT_DIGEST = "audit.digest", "导出审计日志签名摘要"
     BACKUP = "system.backup", "备份数据库"
     RESTORE = "system.restore", "恢复数据库"
+    BREAK_GLASS = "system.break_glass", "超级管理员操作"
     # Workflow (审批流转)
     WORKFLOW_TRANSITION = "workflow.transition", "审批流转"
 

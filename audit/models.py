@@ -157,3 +157,69 @@ class PasswordPolicyState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {'须修改密码' if self.must_change else '正常'}"
+
+
+class DualControlKind(models.TextChoices):
+    GRANT = "grant", "授予受保护角色"
+    REVOKE = "revoke", "撤销受保护角色"
+    RESET_PASSWORD = "reset_password", "重置密码"
+    RESET_MFA = "reset_mfa", "重置动态口令"
+
+
+class DualControlState(models.TextChoices):
+    PENDING = "pending", "待批准"
+    APPROVED = "approved", "已批准并执行"
+    REJECTED = "rejected", "已驳回"
+
+
+class DualControlRequest(models.Model):
+    """A change only two people together may make (双人审批): granting or revoking 安全审计员 or
+    纪检监督, and recovering the account (password, second factor) of someone holding them.
+    One person asks, another approves; the change is made at approval, and both steps are in
+    the audit log."""
+
+    kind = models.CharField("事项", max_length=20, choices=DualControlKind.choices)
+    target = models.ForeignKey(
+        "units.Person", verbose_name="对象人员", on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField("角色", max_length=30, blank=True)
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="适用单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    include_subunits = models.BooleanField("含下级单位", default=False)
+    reason = models.CharField("理由", max_length=300)
+    state = models.CharField(
+        "状态", max_length=10, choices=DualControlState.choices, default=DualControlState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "双人审批申请"
+        verbose_name_plural = "双人审批申请"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        what = self.get_kind_display()
+        if self.role:
+            from units.enums import GrantedRole
+
+            what += f"（{GrantedRole(self.role).label}）"
+        return f"{self.target} · {what} · {self.get_state_display()}"

@@ -15,6 +15,7 @@ from django.dispatch import receiver
 
 from audit.chain import sqlite_delete_allowed
 from audit.enums import AuditAction, AuditOutcome
+from audit.mfa import SESSION_MFA_PENDING, pending_step
 from audit.selectors import password_change_required
 from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT, audit_record
 
@@ -31,6 +32,12 @@ def record_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         # Logging in saves the session with a fresh expiry: the next page need not renew it.
         request.session[SESSION_RENEWED_AT] = int(time.time())
+        # What the login still owes before any page opens (audit/mfa.py).
+        step = pending_step(user)
+        if step:
+            request.session[SESSION_MFA_PENDING] = step
+        else:
+            request.session.pop(SESSION_MFA_PENDING, None)
         if password_change_required(user):
             request.session[SESSION_MUST_CHANGE] = True
         else:

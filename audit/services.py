@@ -26,7 +26,15 @@ from audit.chain import (
     purge_permitted,
 )
 from audit.enums import AuditAction, AuditOutcome
-from audit.models import AuditEvent, AuditLogIsAppendOnly, PasswordChangeReason, PasswordPolicyState
+from audit.models import (
+    AuditEvent,
+    AuditLogIsAppendOnly,
+    DualControlKind,
+    DualControlRequest,
+    DualControlState,
+    PasswordChangeReason,
+    PasswordPolicyState,
+)
 from audit.net import client_address
 
 log = logging.getLogger(__name__)
@@ -271,3 +279,186 @@ def audit_digest_export(*, request: HttpRequest, start: datetime.date, end: date
         },
     )
     return digest
+
+
+# --- The two-person procedure (双人审批) ---------------------------------------------------------
+
+
+class DualControlRefused(Exception):
+    """A request or decision the rules of 三员分立 do not allow; the message is for the user."""
+
+
+def dual_request_create(
+    *,
+    request: HttpRequest,
+    kind: str,
+    target,
+    reason: str,
+    role: str = "",
+    unit=None,
+    include_subunits: bool = False,
+) -> DualControlRequest:
+    """One person asks for a protected change; nothing changes until another approves."""
+    from audit import duties
+
+    user = request.user
+    if target.user_id == user.pk:
+        raise DualControlRefused("不能为自己提出申请，请由其他人员提出。")
+    scope = unit or target.unit
+    if not duties.may_request_over(user, scope) or not duties.may_request_over(user, target.unit):
+        raise DualControlRefused("您无权为该单位的人员提出此项申请。")
+    if kind in (DualControlKind.GRANT, DualControlKind.REVOKE):
+        if role not in duties.PROTECTED_ROLES:
+            raise DualControlRefused("双人审批只用于安全审计员和纪检监督角色。")
+        if kind == DualControlKind.GRANT:
+            clash = duties.incompatible_role_refusal(person=target, role=role)
+            if clash:
+                raise DualControlRefused(clash)
+        elif not target.role_grants.filter(role=role, unit=scope).exists():
+            raise DualControlRefused("该人员在此单位没有这一角色，无需撤销。")
+    elif not duties.is_protected(target):
+        raise DualControlRefused(
+            "该人员不担任安全审计员或纪检监督，其密码和动态口令由系统管理员直接重置。"
+        )
+    if DualControlRequest.objects.filter(
+        target=target, kind=kind, role=role or "", state=DualControlState.PENDING
+    ).exists():
+        raise DualControlRefused("已有一份相同的申请待批准。")
+    dual = DualControlRequest(
+        kind=kind,
+        target=target,
+        role=role or "",
+        unit=scope if kind in (DualControlKind.GRANT, DualControlKind.REVOKE) else None,
+        include_subunits=include_subunits,
+        reason=reason,
+        requested_by=user,
+    )
+    dual.full_clean()
+    dual.save()
+    audit_record(
+        request=request, action=AuditAction.DUAL_REQUEST, obj=target, details=_dual_details(dual)
+    )
+    return dual
+
+
+@transaction.atomic
+def dual_request_decide(
+    *, request: HttpRequest, dual: DualControlRequest, approve: bool, note: str = ""
+) -> str | None:
+    """Another person approves (the change is made now) or rejects. Returns the temporary
+    password of an approved password reset, to hand to its holder; otherwise None."""
+    from audit import duties
+
+    dual = DualControlRequest.objects.select_for_update().get(pk=dual.pk)
+    if dual.state != DualControlState.PENDING:
+        raise DualControlRefused("该申请已经处理过了。")
+    if not duties.may_approve(request.user, dual):
+        raise DualControlRefused("您不能审批这份申请：审批人须是申请人和对象以外、有审批权的人员。")
+    dual.decided_by = request.user
+    dual.decided_at = timezone.now()
+    dual.decision_note = note
+    if not approve:
+        dual.state = DualControlState.REJECTED
+        dual.save()
+        audit_record(
+            request=request,
+            action=AuditAction.DUAL_REJECT,
+            obj=dual.target,
+            details=_dual_details(dual),
+        )
+        return None
+    dual.state = DualControlState.APPROVED
+    dual.save()
+    audit_record(
+        request=request,
+        action=AuditAction.DUAL_APPROVE,
+        obj=dual.target,
+        details=_dual_details(dual),
+    )
+    return _dual_execute(request=request, dual=dual)
+
+
+def _dual_execute(*, request: HttpRequest, dual: DualControlRequest) -> str | None:
+    from axes.utils import reset as axes_reset
+    from django.contrib.sessions.models import Session
+
+    from audit import mfa
+    from units.models import RoleGrant
+    from units.services import role_grant
+
+    target = dual.target
+    details = {**_dual_details(dual), "dual_request": dual.pk}
+    if dual.kind == DualControlKind.GRANT:
+        grant = role_grant(
+            person=target,
+            role=dual.role,
+            unit=dual.unit,
+            include_subunits=dual.include_subunits,
+            granted_by=dual.requested_by,
+            note=f"双人审批第 {dual.pk} 号",
+        )
+        audit_record(request=request, action=AuditAction.ROLE_GRANT, obj=grant, details=details)
+        return None
+    if dual.kind == DualControlKind.REVOKE:
+        for grant in RoleGrant.objects.filter(person=target, role=dual.role, unit=dual.unit):
+            audit_record(
+                request=request, action=AuditAction.ROLE_REVOKE, obj=grant, details=details
+            )
+            grant.delete()
+        return None
+    user = target.user
+    # Recovery ends every session of the account: whoever holds one now must log in again.
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+    if dual.kind == DualControlKind.RESET_MFA:
+        mfa.devices_remove(user=user)
+        audit_record(
+            request=request,
+            action=AuditAction.MFA_ENROL,
+            obj=user,
+            details={**details, "reset": True},
+        )
+        return None
+    temporary = _random_password()
+    user.set_password(temporary)
+    user.save(update_fields=["password"])
+    PasswordPolicyState.objects.update_or_create(
+        user=user,
+        defaults={
+            "must_change": True,
+            "reason": PasswordChangeReason.ADMIN_RESET,
+            "set_by_username": request.user.get_username(),
+        },
+    )
+    axes_reset(username=user.get_username())
+    audit_record(request=request, action=AuditAction.PASSWORD_RESET, obj=user, details=details)
+    return temporary
+
+
+def _random_password() -> str:
+    """16 characters of four classes: passes the password policy, to be changed at once."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(14))
+        candidate = f"{body[:7]}#{body[7:]}!"
+        classes = (str.islower, str.isupper, str.isdigit)
+        if all(any(test(c) for c in body) for test in classes):
+            return candidate
+
+
+def _dual_details(dual: DualControlRequest) -> dict:
+    return {
+        "kind": dual.kind,
+        "role": dual.role,
+        "unit": str(dual.unit) if dual.unit_id else "",
+        "include_subunits": dual.include_subunits,
+        "target": str(dual.target),
+        "requested_by": dual.requested_by.get_username(),
+        "decided_by": dual.decided_by.get_username() if dual.decided_by_id else "",
+        "reason": dual.reason,
+        "note": dual.decision_note,
+    }

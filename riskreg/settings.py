@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "guardian",
     "import_export",
     "axes",
+    # Second factor (audit/mfa.py): TOTP in an authenticator app, one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "units",
     "risks",
     "workflow",
@@ -57,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.middleware.BreakGlassAuditMiddleware",
+    "audit.middleware.SecondFactorMiddleware",
     "audit.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a refused login into the lockout page.
@@ -223,6 +229,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ADMIN = False  # unlock by a password reset or `manage.py axes_reset_username`
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
 AXES_VERBOSE = False
+# Second factor (audit/mfa.py): required for these roles (Chinese labels or codes, comma
+# separated) and for break-glass superusers; optional for everyone else.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "系统管理员,安全审计员,纪检监督,廉防办")
+OTP_TOTP_ISSUER = "廉政风险防控管理系统"
 # The audit log (audit/chain.py): the key signing exported period digests (HMAC); without it
 # the export is refused. Keep it apart from SECRET_KEY and from the database's operators.
 AUDIT_DIGEST_KEY = env_str("AUDIT_DIGEST_KEY")

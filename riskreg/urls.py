@@ -24,6 +24,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("", include("audit.urls")),  # second factor, 账号安全, 双人审批
     path("admin/", admin.site.urls),
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.test.client import ClientMixin
 
 from units.demo import DEMO_PASSWORD, load_demo_org
 
@@ -16,6 +17,27 @@ PERSONAS = {
     "admin": "demo_admin",
     "auditor": "demo_audit",
 }
+
+
+_force_login = ClientMixin.force_login
+
+
+def _force_login_past_the_second_factor(self, user, backend=None):
+    """`client.force_login` stands for a finished login: password and, where the person has
+    or needs one, the second factor (audit/mfa.py). Tests of the second factor log in through
+    the login form instead."""
+    from audit.mfa import SESSION_MFA_PENDING
+
+    _force_login(self, user, backend)
+    session = self.session
+    if session.pop(SESSION_MFA_PENDING, None):
+        session["otp_device_id"] = "test.force_login"
+        session.save()
+
+
+@pytest.fixture(autouse=True)
+def _logins_pass_the_second_factor(monkeypatch):
+    monkeypatch.setattr(ClientMixin, "force_login", _force_login_past_the_second_factor)
 
 
 @pytest.fixture
