@@ -39,15 +39,6 @@ def is_protected(person: Person | None) -> bool:
     return bool(held_roles(person) & PROTECTED_ROLES)
 
 
-def is_protected_user(user: User | None) -> bool:
-    if user is None or not user.pk:
-        return False
-    if user.is_superuser:
-        return True
-    person = Person.objects.filter(user=user).first()
-    return is_protected(person)
-
-
 def incompatible_role_refusal(*, person: Person, role: str) -> str | None:
     clash = held_roles(person) & INCOMPATIBLE.get(role, frozenset())
     if clash:

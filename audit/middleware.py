@@ -1,17 +1,22 @@
 """Security middleware: the Content-Security-Policy header, the idle session's renewal, the
 second factor after the password, the forced password change, and the break-glass audit."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import SuspiciousOperation
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from audit.enums import AuditAction
 from audit.mfa import PENDING_ENROL, SESSION_MFA_PENDING
 from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT, audit_record
+
+log = logging.getLogger(__name__)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -135,3 +140,24 @@ class BreakGlassAuditMiddleware:
                 },
             )
         return response
+
+
+class BadInputMiddleware:
+    """The last guard of "bad input is never a 500": a number no database column can hold
+    (a 40-digit id) reaches the database as OverflowError (SQLite) or DataError (PostgreSQL);
+    either is the client's mistake and answers 400 with the project's Chinese page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, OverflowError | DataError):
+            log.info(
+                "bad input refused with 400: %s %s: %s", request.method, request.path, exception
+            )
+            handler = get_resolver().resolve_error_handler(400)
+            return handler(request, exception=SuspiciousOperation(str(exception)))
+        return None
