@@ -329,10 +329,12 @@ class PersonAdmin(OrgAdmin):
 
     @admin.action(description="发送设置密码邮件")
     def send_password_set_email(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
-        sent, without_email, inactive = [], [], []
+        sent, without_email, inactive, protected = [], [], [], []
         base_url = request.build_absolute_uri("/")
         for person in queryset.select_related("user"):
-            if not (person.active and person.user.is_active):
+            if not duties.may_change_person(request.user, person):
+                protected.append(person.name)  # their recovery is 双人审批's
+            elif not (person.active and person.user.is_active):
                 inactive.append(person.name)
             elif not person.email:
                 without_email.append(person.name)
@@ -350,6 +352,13 @@ class PersonAdmin(OrgAdmin):
         if inactive:
             self.message_user(
                 request, f"以下人员已停用，未发送：{'、'.join(inactive)}。", messages.WARNING
+            )
+        if protected:
+            self.message_user(
+                request,
+                f"以下人员担任安全审计员或纪检监督，须通过“双人审批”重置密码，未发送："
+                f"{'、'.join(protected)}。",
+                messages.ERROR,
             )
 
     # --- Roster import and export (SPEC section 7) ---------------------------------------

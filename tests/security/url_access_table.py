@@ -538,6 +538,20 @@ def _person_data(objects: dict) -> dict:
     }
 
 
+def _audit_person_with_email(objects: dict) -> dict:
+    from units.models import Person
+
+    person = Person.objects.get(user__username="demo_audit")
+    Person.objects.filter(pk=person.pk).update(email="caoyulan@example.org")
+    return {"action": "send_password_set_email", "_selected_action": [person.pk]}
+
+
+def _no_mail_sent(objects: dict) -> bool:
+    from django.core import mail
+
+    return not mail.outbox
+
+
 def _dual_pending(objects: dict) -> bool:
     from audit.models import DualControlRequest
 
@@ -640,6 +654,13 @@ REFUSALS: dict[str, Refusal] = {
         },
         302,
         _inspector_device_kept,
+    ),
+    "admin mails demo_audit a password-set link": Refusal(
+        "admin",
+        _url("admin:units_person_changelist"),
+        _audit_person_with_email,
+        302,
+        _no_mail_sent,
     ),
     "admin approves his own 双人审批 request": Refusal(
         "admin",
