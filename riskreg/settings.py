@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "audit.middleware.SecondFactorMiddleware",
     "audit.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A number out of any column's range (a 40-digit id) answers 400, not 500.
+    "audit.middleware.BadInputMiddleware",
     # Last, as django-axes requires: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
