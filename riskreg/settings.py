@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "guardian",
     "import_export",
     "axes",
+    # Second factor (audit/mfa.py): TOTP in an authenticator app, one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "units",
     "risks",
     "workflow",
@@ -66,10 +70,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.middleware.BreakGlassAuditMiddleware",
+    "audit.middleware.SecondFactorMiddleware",
     "audit.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Heavy read-only pages read from DATABASE_REPLICA_URL when set (ops/replica.py).
     "ops.replica.ReplicaMiddleware",
+    # A number out of any column's range (a 40-digit id) answers 400, not 500.
+    "audit.middleware.BadInputMiddleware",
     # Last, as django-axes requires: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -265,13 +273,25 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = (
     ["username", "ip_address"] if env_bool("LOCKOUT_BY_ADDRESS", default=True) else ["username"]
 )
+# A success clears only its own user name's failures, never the address's failures against
+# other accounts (audit/lockout.py): someone else's good login cannot reset a guessing run.
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "audit.lockout.UsernameResetHandler"
 AXES_LOCKOUT_CALLABLE = "audit.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.net.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ADMIN = False  # unlock by a password reset or `manage.py axes_reset_username`
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
 AXES_VERBOSE = False
+# Second factor (audit/mfa.py): required for these roles (Chinese labels or codes, comma
+# separated) and for break-glass superusers; optional for everyone else.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "系统管理员,安全审计员,纪检监督,廉防办")
+OTP_TOTP_ISSUER = "廉政风险防控管理系统"
+# The audit log (audit/chain.py): the key signing exported period digests (HMAC); without it
+# the export is refused. Keep it apart from SECRET_KEY and from the database's operators.
+AUDIT_DIGEST_KEY = env_str("AUDIT_DIGEST_KEY")
+# Only the test settings turn this on: the test runner empties tables with DELETE (SQLite).
+AUDIT_DELETE_UNGUARDED = False
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

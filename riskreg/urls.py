@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, downloads).
     path("favicon.ico", FaviconView.as_view()),
+    path("", include("audit.urls")),  # second factor, 账号安全, 双人审批
     path("admin/", admin.site.urls),
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),

@@ -1,5 +1,6 @@
 """Admin of the org chart for system admins, scoped to the units they manage."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
@@ -9,7 +10,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from access import rules as access
+from audit import duties, mfa
 from audit.admin_logging import record_inline_role_grants
+from audit.enums import AuditAction
+from audit.services import audit_record
 from units import services
 from units.admin_roster import RosterAdminMixin
 from units.models import Department, Person, Post, RoleGrant, RosterImport, Unit
@@ -140,11 +144,53 @@ class PostAdmin(OrgAdmin):
     list_select_related = ["unit", "department"]
 
 
+class SeparatedGrantForm(forms.ModelForm):
+    """A role grant the admin may give: never to oneself, never 安全审计员 or 纪检监督, never to
+    someone holding those (三员分立, audit/duties.py); those go through 双人审批."""
+
+    acting_user = None  # set per request by the admin
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("person") or getattr(self.instance, "person", None)
+        role = cleaned.get("role") or self.instance.role
+        checks = [role]
+        if self.instance.pk and self.instance.role != role:
+            checks.append(self.instance.role)  # changing a grant also takes the old role away
+        for checked in checks:
+            refusal = duties.grant_refusal(user=self.acting_user, person=person, role=checked)
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return cleaned
+
+
+def _grant_form_for(request: HttpRequest, form_class=SeparatedGrantForm):
+    return type("RequestGrantForm", (form_class,), {"acting_user": request.user})
+
+
 class RoleGrantInline(admin.TabularInline):
     model = RoleGrant
+    form = SeparatedGrantForm
     extra = 0
     fields = ["role", "unit", "include_subunits", "note", "granted_by", "granted_at"]
     readonly_fields = ["granted_by", "granted_at"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = _grant_form_for(request)
+        formset = super().get_formset(request, obj, **kwargs)
+        acting_user, person = request.user, obj
+
+        class SeparatedFormSet(formset):
+            def clean(self):
+                super().clean()
+                for form in self.deleted_forms:
+                    refusal = duties.grant_refusal(
+                        user=acting_user, person=person, role=form.instance.role
+                    )
+                    if form.instance.pk and refusal:
+                        raise forms.ValidationError(refusal)
+
+        return SeparatedFormSet
 
 
 @admin.register(Person)
@@ -186,6 +232,12 @@ class PersonAdmin(RosterAdminMixin, OrgAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["user"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # 三员分立: the record of an audit admin or inspector is not the system admin's to change.
+        return super().has_change_permission(request, obj) and duties.may_change_person(
+            request.user, obj
+        )
 
     @admin.display(description="登录名", ordering="user__username")
     def username(self, obj: Person) -> str:
@@ -229,10 +281,12 @@ class PersonAdmin(RosterAdminMixin, OrgAdmin):
 
     @admin.action(description="发送设置密码邮件")
     def send_password_set_email(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
-        sent, without_email, inactive = [], [], []
+        sent, without_email, inactive, protected = [], [], [], []
         base_url = request.build_absolute_uri("/")
         for person in queryset.select_related("user"):
-            if not (person.active and person.user.is_active):
+            if not duties.may_change_person(request.user, person):
+                protected.append(person.name)  # their recovery is 双人审批's
+            elif not (person.active and person.user.is_active):
                 inactive.append(person.name)
             elif not person.email:
                 without_email.append(person.name)
@@ -250,6 +304,13 @@ class PersonAdmin(RosterAdminMixin, OrgAdmin):
         if inactive:
             self.message_user(
                 request, f"以下人员已停用，未发送：{'、'.join(inactive)}。", messages.WARNING
+            )
+        if protected:
+            self.message_user(
+                request,
+                f"以下人员担任安全审计员或纪检监督，须通过“双人审批”重置密码，未发送："
+                f"{'、'.join(protected)}。",
+                messages.ERROR,
             )
 
 
@@ -304,6 +365,23 @@ class RoleGrantAdmin(OrgAdmin):
     autocomplete_fields = ["person"]
     readonly_fields = ["granted_by", "granted_at"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = _grant_form_for(request)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def _separated(self, request, obj) -> bool:
+        """Grants of 安全审计员 or 纪检监督, one's own, and any of someone holding those are
+        read-only here (audit/duties.py); 双人审批 changes them."""
+        return obj is None or not duties.grant_refusal(
+            user=request.user, person=obj.person, role=obj.role
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._separated(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._separated(request, obj)
+
     def save_model(self, request, obj: RoleGrant, form, change: bool) -> None:
         if obj.granted_by_id is None:
             obj.granted_by = request.user
@@ -327,6 +405,7 @@ class AccountAdmin(UserAdmin):
         ("状态", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_second_factor"]
 
     @admin.display(description="姓名", ordering="person__name")
     def person_name(self, obj: User) -> str:
@@ -347,7 +426,34 @@ class AccountAdmin(UserAdmin):
         )
 
     def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        # 三员分立: no login or password change of an audit admin or inspector (双人审批).
+        return self.has_view_permission(request, obj) and (
+            obj is None or duties.may_change_account(request.user, obj)
+        )
+
+    @admin.action(description="重置动态口令（下次登录重新绑定）")
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done, refused = [], []
+        for account in queryset:
+            if account == request.user or not duties.may_change_account(request.user, account):
+                refused.append(account.username)
+                continue
+            mfa.devices_remove(user=account)
+            audit_record(
+                request=request,
+                action=AuditAction.MFA_ENROL,
+                obj=account,
+                details={"reset": True},
+            )
+            done.append(account.username)
+        if done:
+            self.message_user(request, f"已重置 {len(done)} 个账号的动态口令。", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                "以下账号须通过“双人审批”重置（安全审计员、纪检监督或本人）：" + "、".join(refused),
+                messages.ERROR,
+            )
 
     def has_add_permission(self, request):
         # Accounts are created with their Person (admin or roster import), never bare.

@@ -25,9 +25,11 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from xml.etree.ElementTree import ParseError
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -171,12 +173,16 @@ def read_roster(content: bytes, file_name: str) -> ParsedRoster:
     return _read_csv(content, shown)
 
 
+# What a hostile or damaged workbook raises while it is read (audit: every one is a refusal).
+_UNREADABLE = (zipfile.BadZipFile, ParseError, zlib.error, EOFError)
+
+
 def _read_xlsx(content: bytes, shown: str) -> ParsedRoster:
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except (*_UNREADABLE, KeyError, ValueError, OSError, TypeError) as exc:
         raise RosterFileError(
             f"无法读取“{shown}”：不是有效的 Excel（.xlsx）文件，或文件已损坏。"
         ) from exc
@@ -193,6 +199,13 @@ def _read_xlsx(content: bytes, shown: str) -> ParsedRoster:
             except RosterFileError as exc:
                 failure = failure or exc
                 continue
+            except _UNREADABLE as exc:
+                # Sheets are parsed while read: a DTD or entity expansion (refused by the XML
+                # parser) or a damaged zip member shows up here, not at opening.
+                raise RosterFileError(
+                    f"无法读取“{shown}”：文件内容不是正常的 Excel 工作簿（含有不允许的 XML "
+                    "声明或实体，或文件已损坏），请在 Excel 中另存为 .xlsx 后重新上传。"
+                ) from exc
             parsed.sheet = sheet.title
             return parsed
         raise failure or RosterFileError(f"文件“{shown}”中没有工作表。")
