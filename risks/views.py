@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +66,68 @@ def _based_on(request: HttpRequest) -> int:
 
 def _find_point(form: RiskForm, point_pk: int) -> RiskPoint | None:
     return next((p for p in form.points.all() if p.pk == point_pk), None)
+
+
+# A point save that failed is kept in the session and shown again on the form page (never on a
+# sub-URL), with its errors, until it is saved or the user drops it: nothing typed is lost, and
+# 提交 is refused while it is pending (workflow.views.form_act asks `pending_edit_label`).
+PENDING_KEY = "risks.pending_edits"
+
+
+def _pending_store(
+    request: HttpRequest, form: RiskForm, slot: str, point_form: PointForm, errors: dict
+) -> None:
+    pending = request.session.get(PENDING_KEY, {})
+    pending[str(form.pk)] = {
+        "slot": slot,
+        "point": point_form.instance.pk,
+        "data": {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"},
+        "errors": errors,
+    }
+    request.session[PENDING_KEY] = pending
+
+
+def _pending_clear(request: HttpRequest, form: RiskForm) -> None:
+    pending = request.session.get(PENDING_KEY, {})
+    if pending.pop(str(form.pk), None) is not None:
+        request.session[PENDING_KEY] = pending
+
+
+def _pending_get(request: HttpRequest, form: RiskForm) -> dict | None:
+    return request.session.get(PENDING_KEY, {}).get(str(form.pk))
+
+
+def pending_edit_label(request: HttpRequest, form: RiskForm) -> str:
+    """'第 2 个风险点' / '新增风险点' when a failed save of this form waits, else ''."""
+    pending = _pending_get(request, form)
+    if not pending:
+        return ""
+    if pending["slot"] == "add_form":
+        return "新增风险点"
+    ids = [p.pk for p in form.points.all()]
+    if pending["point"] in ids:
+        return f"第 {ids.index(pending['point']) + 1} 个风险点"
+    return "风险点"
+
+
+def _pending_form(request: HttpRequest, form: RiskForm) -> tuple[str, PointForm] | None:
+    pending = _pending_get(request, form)
+    if not pending:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in pending["data"].items():
+        data.setlist(key, values)
+    if pending["slot"] == "edit_form":
+        point = _find_point(form, pending["point"] or 0)
+        if point is None:
+            return None
+        point_form = PointForm(data, instance=point, risk_form=form, prefix=EDIT_PREFIX)
+    else:
+        point_form = PointForm(data, risk_form=form, prefix=NEW_PREFIX)
+    point_form.is_valid()
+    for field, errors in pending["errors"].items():
+        point_form.add_error(field if field in point_form.fields else None, errors)
+    return pending["slot"], point_form
 
 
 def _level_matrix(form: RiskForm) -> list[dict]:
@@ -125,6 +187,14 @@ def _detail_context(
             context["show_tallies"] = True
     if not editable:
         return context
+    pending = None if (add_form or edit_form) else _pending_form(request, form)
+    if pending is not None:
+        slot, point_form = pending
+        if slot == "add_form":
+            add_form = point_form
+        else:
+            edit_form = point_form
+        context["pending_label"] = pending_edit_label(request, form)
     if edit_form is None:
         try:
             edit_pk = int(request.GET.get("edit", ""))
@@ -258,18 +328,42 @@ def _run_edit(
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """一览表: the editing page for its filler while it is theirs to edit, read-only otherwise."""
     form = selectors.form_for_user(request.user, pk)
+    if request.GET.get("discard") == "1":
+        _pending_clear(request, form)
+        messages.info(request, "已放弃未保存的修改。")
+        return redirect(_detail_url(form))
     return _render_detail(request, form)
+
+
+def _point_failed(
+    request: HttpRequest, form: RiskForm, point_form: PointForm, slot: str, errors: dict
+) -> HttpResponse:
+    """Keep what was typed and its errors, and show them on the form page at that point."""
+    _pending_store(request, form, slot, point_form, errors)
+    messages.error(request, "未保存：请按标红的提示修改后再保存，您填写的内容都还在。")
+    point_pk = point_form.instance.pk
+    if slot == "edit_form" and point_pk:
+        return redirect(_detail_url(form, anchor=f"point-{point_pk}", edit=point_pk))
+    return redirect(_detail_url(form, anchor="new-point"))
+
+
+def _form_errors(point_form: PointForm) -> dict:
+    return {
+        (field if field != "__all__" else "__all__"): [str(e) for e in errors]
+        for field, errors in point_form.errors.items()
+    }
 
 
 def _point_invalid(request: HttpRequest, form: RiskForm, point_form: PointForm, slot: str):
     def handler(error: ValidationError) -> HttpResponse:
         if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                point_form.add_error(field if field in point_form.fields else None, errors)
+            errors = {
+                (f if f in point_form.fields else "__all__"): list(ValidationError(e).messages)
+                for f, e in error.error_dict.items()
+            }
         else:
-            point_form.add_error(None, error)
-        messages.error(request, "未保存：请按标红的提示修改后再保存。")
-        return _render_detail(request, form, **{slot: point_form})
+            errors = {"__all__": list(error.messages)}
+        return _point_failed(request, form, point_form, slot, errors)
 
     return handler
 
@@ -280,8 +374,7 @@ def point_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     point_form = PointForm(request.POST, risk_form=form, prefix=NEW_PREFIX)
     if not point_form.is_valid():
-        messages.error(request, "未保存：请按标红的提示修改后再保存。")
-        return _render_detail(request, form, add_form=point_form)
+        return _point_failed(request, form, point_form, "add_form", _form_errors(point_form))
     data = point_form.point_input()
     created: list[RiskPoint] = []
     failed = _run_edit(
@@ -298,6 +391,7 @@ def point_add(request: HttpRequest, pk: int) -> HttpResponse:
     if failed:
         return failed
     point = created[0]
+    _pending_clear(request, form)
     _saved_message(request, f"已保存：新增第 {point.order} 个风险点。")
     return redirect(_detail_url(form, anchor=f"point-{point.pk}"))
 
@@ -312,8 +406,7 @@ def point_edit(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
         return redirect(_detail_url(form, anchor=f"point-{point.pk}", edit=point.pk))
     point_form = PointForm(request.POST, instance=point, risk_form=form, prefix=EDIT_PREFIX)
     if not point_form.is_valid():
-        messages.error(request, "未保存：请按标红的提示修改后再保存。")
-        return _render_detail(request, form, edit_form=point_form)
+        return _point_failed(request, form, point_form, "edit_form", _form_errors(point_form))
     data = point_form.point_input()
     number = list(form.points.all()).index(point) + 1
     failed = _run_edit(
@@ -327,6 +420,7 @@ def point_edit(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     )
     if failed:
         return failed
+    _pending_clear(request, form)
     _saved_message(request, f"已保存第 {number} 个风险点的修改。")
     return redirect(_detail_url(form, anchor=f"point-{point.pk}"))
 
@@ -440,7 +534,7 @@ def overall_level(request: HttpRequest, pk: int) -> HttpResponse:
     overall_form = OverallLevelForm(request.POST, risk_form=form)
     if not overall_form.is_valid():
         messages.error(request, "未保存：请从列表中选择总体风险等级。")
-        return _render_detail(request, form, overall_form=overall_form)
+        return redirect(_detail_url(form, anchor="h-header"))
     level = overall_form.cleaned_data["overall_proposed_level"]
     label = form.unit.level_label(level) if level else "暂不确定"
     failed = _run_edit(

@@ -35,8 +35,13 @@ def _client_address(request: HttpRequest) -> str | None:
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page the action was taken on; never to a form's sub-URL (a POST-only
+    address), always to the form page then."""
     target = request.POST.get("next") or default
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    path = target.split("?")[0].split("#")[0]
+    if path.startswith("/forms/") and path.count("/") > 3:
         target = default
     return redirect(target)
 
@@ -99,6 +104,12 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
         action = Action(request.POST.get("action", ""))
     except ValueError:
         raise Http404("未知的操作。") from None
+    form_page = reverse("risks:form_detail", args=[form.pk])
+    if action == Action.SUBMIT:
+        refusal = _submit_refusal(request, form)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(form_page)
     extra = {}
     if action == Action.RERATE:
         extra["reason"] = request.POST.get("reason", "")
@@ -112,19 +123,48 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
             extra=extra,
         )
     except services.TransitionForbidden as exc:
+        # Read but not act: 403, shown as our Chinese error page with the reason.
         raise PermissionDenied(" ".join(exc.messages)) from exc
     except services.TransitionRefused as exc:
+        # Refused now (state, reason, gates): the reason on the page they were on, never only
+        # in a log and never on an error page.
         for msg in exc.messages:
-            messages.error(request, msg)
-        return _back(request, reverse("risks:form_detail", args=[form.pk]))
+            messages.error(request, f"{action.label}未办理：{msg}")
+        return _back(request, form_page)
+    if result.new_form is not None:
+        new = result.new_form
+        messages.success(
+            request,
+            f"《{form.subject_title}》已重新评定：第 {form.version} 版仍为"
+            f"“{result.form.get_state_display()}”，新的第 {new.version} 版现处于"
+            f"“{new.get_state_display()}”阶段"
+            + (f"，由 {new.filler.name} 填报。" if new.filler_id else "。"),
+        )
+        return redirect("workflow:changes", pk=new.pk)
     messages.success(
         request,
         f"《{form.subject_title}》：{action.label}完成，"
         f"现处于“{result.form.get_state_display()}”阶段。",
     )
-    if result.new_form is not None:
-        return redirect("workflow:changes", pk=result.new_form.pk)
-    return _back(request, reverse("risks:form_detail", args=[form.pk]))
+    return _back(request, form_page)
+
+
+def _submit_refusal(request: HttpRequest, form: RiskForm) -> str:
+    """Why 提交 cannot go now: an edit the page has not saved, or a page older than the form
+    (the submit request carries the revision it showed). Empty when it may go."""
+    from risks.views import pending_edit_label
+
+    unsaved = request.POST.get("unsaved", "").strip()[:30] or pending_edit_label(request, form)
+    if unsaved:
+        return (
+            f"提交未办理：{unsaved}的修改还没有保存。请先保存（或放弃）这处修改，确认无误后再提交。"
+        )
+    if request.POST.get("revision", "") != str(form.revision):
+        return (
+            "提交未办理：这张一览表在您打开页面之后又保存过修改（可能在另一个窗口）。"
+            "请核对下面的最新内容，再点“提交”。"
+        )
+    return ""
 
 
 @login_required

@@ -81,8 +81,10 @@ def test_validation_errors_are_shown_next_to_the_fields(client, demo, staff_form
         staff_form,
         **{"new-category": "", "new-description": "  ", "new-proposed_level": "1"},
     )
-    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data)
+    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data, follow=True)
     body = response.content.decode()
+    # Back on the form page itself (not the POST-only sub-URL), the input and errors kept.
+    assert response.redirect_chain[-1][0].startswith(f"/forms/{staff_form.pk}/#")
     assert response.status_code == 200
     assert "请选择风险类别。" in body
     assert "请填写风险点的内容。" in body
@@ -94,7 +96,7 @@ def test_validation_errors_are_shown_next_to_the_fields(client, demo, staff_form
 def test_other_level_than_suggested_needs_a_reason(client, demo, staff_form):
     client.force_login(demo["staff"])
     data = _point_data(staff_form, **{"new-proposed_level": "1"})
-    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data)
+    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data, follow=True)
     assert "拟定等级与建议等级不同，请说明理由。" in response.content.decode()
     assert not RiskPoint.objects.exists()
     data["new-proposal_reason"] = "涉及大量涉密文件。"
@@ -105,7 +107,7 @@ def test_other_level_than_suggested_needs_a_reason(client, demo, staff_form):
 def test_category_of_another_subject_kind_is_refused(client, demo, staff_form):
     client.force_login(demo["staff"])
     data = _point_data(staff_form, **{"new-category": "large_funds"})
-    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data)
+    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data, follow=True)
     assert "请选择列表中的风险类别。" in response.content.decode()
     assert not RiskPoint.objects.exists()
 
@@ -133,7 +135,9 @@ def test_edit_with_errors_keeps_the_input_and_shows_errors(client, demo, staff_f
     point = make_point(form=staff_form, description="原描述")
     client.force_login(demo["staff"])
     data = _point_data(staff_form, prefix="edit", **{"edit-description": ""})
-    response = client.post(reverse("risks:point_edit", args=[staff_form.pk, point.pk]), data)
+    response = client.post(
+        reverse("risks:point_edit", args=[staff_form.pk, point.pk]), data, follow=True
+    )
     body = response.content.decode()
     assert "请填写风险点的内容。" in body and "严格执行保密制度。" in body
     point.refresh_from_db()
