@@ -110,9 +110,10 @@ def review_opinions(form: RiskForm) -> list[str]:
         )
     lines: list[str] = []
     decided = False
+    since = None
     for entry in logs:
         if entry.action in RESET_ACTIONS:
-            lines, decided = [], False
+            lines, decided, since = [], False, entry.created_at
             continue
         comment = entry.comment.strip()
         if entry.action in SILENT_UNLESS_COMMENTED and not comment:
@@ -121,6 +122,9 @@ def review_opinions(form: RiskForm) -> list[str]:
         day = cn_date(timezone.localtime(entry.created_at).date())
         text = comment or entry.get_action_display()
         lines.append(f"{REVIEW_HEADINGS[entry.action]}：{text}（{entry.actor_name}，{day}）")
+    from workflow.history import objection_opinion_lines  # answered objections (issue 14)
+
+    lines += objection_opinion_lines(form, since=since)
     if decided:
         for n, p in enumerate(_points(form), 1):
             if p.final_level and p.final_level != p.proposed_level:

@@ -31,6 +31,7 @@ from risks.forms import (
 from risks.models import RiskForm, RiskPoint
 from risks.services import PointInput, StaleRevision
 from units import roles
+from workflow import history
 from workflow import selectors as workflow_selectors
 from workflow.enums import FormState
 
@@ -176,8 +177,19 @@ def _detail_context(
         "can_reassign": permissions.can_reassign_filler(request.user, form),
         # The approval chain's panel below the form (templates/workflow/_form_actions.html).
         "actions": workflow_selectors.available_actions(request.user, form),
-        "timeline": workflow_selectors.form_timeline(form),
+        # The 流转记录 with objections and their answers (workflow.history).
+        "timeline": history.form_history(form),
+        "returned": history.last_return(form),
+        "since_return": (
+            history.changes_since_return(form) if form.state == FormState.DEPT_REVIEW else None
+        ),
     }
+    if form.previous_version_id and form.state == FormState.DRAFT:
+        # A re-rated version: the previous version's decision, shown as history beside each
+        # point, never as if it were the current level.
+        earlier = {p.order: p for p in form.previous_version.points.all()}
+        for point in context["points"]:
+            point.previous = earlier.get(point.order)
     if form.state not in (FormState.DRAFT, FormState.DEPT_REVIEW):
         # 群众评议 results (anonymous tallies) once the form has been out for rating.
         tallies = workflow_selectors.tallies_for_forms([form])

@@ -28,6 +28,7 @@ from units.enums import Role
 from units.models import Department, Person
 from workflow import transitions
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
+from workflow.history import raiser_token
 from workflow.models import (
     CollectiveMeeting,
     FormDecision,
@@ -387,19 +388,20 @@ def _rerate(*, form: RiskForm, person: Person, comment: str, extra: dict, **kw) 
         department=form.department,
         filler=filler,
         state=FormState.DRAFT,
-        overall_proposed_level=form.overall_final_level or form.overall_proposed_level,
+        overall_proposed_level=None,  # follows the points until the filler sets it
         version=version,
         previous_version=form,
     )
     new.full_clean()
     new.save()
     for old in form.points.prefetch_related("measures"):
-        level = old.final_level or old.proposed_level
-        reason = old.proposal_reason
-        if level != old.suggested_level and not reason.strip():
-            reason = "沿用上一版本的审定等级" + (
-                f"：{old.final_reason}" if old.final_reason else "。"
-            )
+        # A fresh start: the proposal follows likelihood × harm (the previous decision shows
+        # beside the point as history, labelled, on the filling page); a point the filler had
+        # proposed differently keeps that proposal and its own reason.
+        level = old.suggested_level or old.final_level or old.proposed_level
+        reason = ""
+        if old.suggested_level and old.proposed_level != old.suggested_level:
+            level, reason = old.proposed_level, old.proposal_reason
         point = RiskPoint(
             form=new,
             order=old.order,
@@ -703,6 +705,7 @@ def objection_raise(
         notice=notice,
         text=text.strip(),
         raised_by=None if anonymous else person,
+        raiser_token=raiser_token(actor),
     )
     objection.full_clean()
     objection.save()
