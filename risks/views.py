@@ -145,9 +145,49 @@ def _level_matrix(form: RiskForm) -> list[dict]:
     ]
 
 
+# Lists a form page is opened from, by path prefix (most specific first): the way back.
+BACK_LINKS = (
+    ("/forms/mine/", "我的一览表"),
+    ("/workflow/review/", "部室审核"),
+    ("/workflow/sign/", "待签字"),
+    ("/workflow/rating/", "群众评议"),
+    ("/workflow/collective/", "集体审定"),
+    ("/workflow/notice/", "公示"),
+    ("/workflow/filed/", "已备案"),
+    ("/workflow/objections/mine/", "我提出的异议"),
+    ("/workflow/objections/", "异议"),
+    ("/workflow/notifications/", "通知"),
+    ("/workflow/board/", "进度看板"),
+    ("/rounds/", "排查轮次"),
+    ("/reports/", "报表"),
+    ("/forms/", "一览表查阅"),
+)
+
+
+def _came_from(request: HttpRequest, form: RiskForm) -> dict:
+    """The list page the user opened this form from (the Referer, remembered per form in the
+    session so that saves and reloads keep it). Empty when unknown."""
+    from urllib.parse import urlsplit
+
+    key = f"risks.back.{form.pk}"
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc == request.get_host() and referer.path != request.path:
+        for prefix, label in BACK_LINKS:
+            if referer.path.startswith(prefix) and not (
+                prefix == "/forms/" and referer.path.split("/")[2].isdigit()
+            ):
+                url = referer.path + (f"?{referer.query}" if referer.query else "")
+                request.session[key] = {"crumb_url": url, "crumb_label": label}
+                break
+    return request.session.get(key, {})
+
+
 def _breadcrumb(request: HttpRequest, form: RiskForm) -> dict:
-    """The list the reader most likely came from: their own forms, the browsing list, or
-    the published register (a colleague reading a form during 公示)."""
+    """The list the reader came from, else the one they most likely came from: their own
+    forms, the browsing list, or the published register (a colleague reading during 公示)."""
+    came_from = _came_from(request, form)
+    if came_from:
+        return came_from
     if form.filler is not None and form.filler.user_id == request.user.pk:
         return {"crumb_url": reverse("risks:my_forms"), "crumb_label": "我的一览表"}
     if permissions.may_browse_forms(request.user):

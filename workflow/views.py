@@ -18,7 +18,7 @@ from audit.services import audit_record
 from risks.models import RiskForm
 from risks.permissions import may_see_board
 from units import roles
-from workflow import selectors, services
+from workflow import history, selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.forms import (
     AnswerForm,
@@ -423,8 +423,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """Batch decide: every form of the meeting's round in 集体审定, per point a final level
-    (pre-filled with the proposal, or the majority of the ratings), a reason where it differs."""
+    """Batch decide: every form of the meeting's round in 集体审定, per point the proposal and
+    its reason, the 群众评议 tally and comments, a final level (pre-filled with the proposal, so
+    the default never asks for a reason), and a reason where it differs from the proposal."""
     units = _office_units_or_403(request)
     meeting = get_object_or_404(
         CollectiveMeeting.objects.select_related("round"), pk=pk, unit__in=units
@@ -454,11 +455,7 @@ def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("workflow:meeting", pk=meeting.pk)
     for form in forms:
         for point in form.point_list:
-            point.initial_level = (
-                point.final_level
-                or (point.tally.majority_level if point.tally else None)
-                or point.proposed_level
-            )
+            point.initial_level = point.final_level or point.proposed_level
     return render(
         request,
         "workflow/meeting.html",
@@ -556,8 +553,12 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "异议已提交，廉防办将逐条答复。")
-            return redirect("workflow:notice_register")
+            messages.success(
+                request,
+                "异议已提交，廉防办将逐条答复。答复后可在“我提出的异议”中查看"
+                + ("（匿名提出的异议不显示您的姓名）。" if data["anonymous"] else "。"),
+            )
+            return redirect("workflow:my_objections")
     return render(
         request, "workflow/objection_form.html", {"form": form, "objection_form": objection_form}
     )
@@ -571,6 +572,18 @@ def objections(request: HttpRequest) -> HttpResponse:
         request,
         "workflow/objections.html",
         {"objections": selectors.objections_for_office(request.user), "answer_form": AnswerForm()},
+    )
+
+
+@login_required
+@require_GET
+def my_objections(request: HttpRequest) -> HttpResponse:
+    """我提出的异议: the objections this person raised, anonymous ones too, and their answers.
+    Only the raiser sees this list; nobody else learns that an anonymous one is theirs."""
+    return render(
+        request,
+        "workflow/my_objections.html",
+        {"objections": history.objections_raised_by(request.user)},
     )
 
 

@@ -97,6 +97,14 @@
     }
   }
 
+  // On a phone the risk library is a side panel: a search in it reloads the page at #library,
+  // so open the panel again there.
+  var libraryPanel = document.getElementById("library-panel");
+  if (libraryPanel && window.bootstrap && location.hash === "#library" &&
+      window.matchMedia("(max-width: 991.98px)").matches) {
+    window.bootstrap.Offcanvas.getOrCreateInstance(libraryPanel).show();
+  }
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();

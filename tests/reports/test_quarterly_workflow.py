@@ -125,13 +125,16 @@ def test_levels_raised_and_lowered(chain):
         for r in s.level_changes
     ] == [
         ("decision", forms["a"].pk, 2, 1, "raised"),
+        # A re-rated version starts afresh: its first point proposes the level likelihood ×
+        # harm suggest (二级) again, not the 一级 the meeting decided last time.
+        ("rerate", forms["a2"].pk, 1, 2, "lowered"),
         ("rerate", forms["a2"].pk, 2, 3, "lowered"),
     ]
     assert s.level_changes[0]["reason"] == "群众评议认为偏低，集体审定上调为一级"
-    assert s.level_changes[1]["reason"] == "岗位职责调整，重新查找"
+    assert s.level_changes[2]["reason"] == "岗位职责调整，重新查找"
     assert s.level_change_totals() == {
         "decision": {"raised": 1, "lowered": 0},
-        "rerate": {"raised": 0, "lowered": 1},
+        "rerate": {"raised": 0, "lowered": 2},
     }
 
 
@@ -226,7 +229,7 @@ def test_dispositions_are_reported_as_not_available(chain):
     assert doc["not_yet_available"] == ["dispositions"]
     assert "dispositions" in doc["notes"]
     assert doc["objections"]["raised"] == 2 and doc["rating_totals"]["ratings"] == 4
-    assert [c["direction"] for c in doc["level_changes"]] == ["raised", "lowered"]
+    assert [c["direction"] for c in doc["level_changes"]] == ["raised", "lowered", "lowered"]
 
 
 def test_pdf_and_workbook_show_the_new_tables(chain):
