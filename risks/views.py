@@ -127,7 +127,16 @@ def _pending_form(request: HttpRequest, form: RiskForm) -> tuple[str, PointForm]
         point_form = PointForm(data, risk_form=form, prefix=NEW_PREFIX)
     point_form.is_valid()
     for field, errors in pending["errors"].items():
-        point_form.add_error(field if field in point_form.fields else None, errors)
+        # The form's own checks ran again; add only what came from the service.
+        name = field if field in point_form.fields else None
+        shown = point_form.errors.get(name or "__all__", [])
+        new = [e for e in errors if e not in shown]
+        if new and (name is None or name in point_form.cleaned_data):
+            point_form.add_error(name, new)
+    # Focus goes to the first field with an error (also without script).
+    first = next((name for name in point_form.fields if name in point_form.errors), None)
+    if first is not None:
+        point_form.fields[first].widget.attrs["autofocus"] = True
     return pending["slot"], point_form
 
 
@@ -393,10 +402,11 @@ def _point_failed(
     """Keep what was typed and its errors, and show them on the form page at that point."""
     _pending_store(request, form, slot, point_form, errors)
     messages.error(request, "未保存：请按标红的提示修改后再保存，您填写的内容都还在。")
+    # No #anchor: the browser then focuses (and scrolls to) the first field in error.
     point_pk = point_form.instance.pk
     if slot == "edit_form" and point_pk:
-        return redirect(_detail_url(form, anchor=f"point-{point_pk}", edit=point_pk))
-    return redirect(_detail_url(form, anchor="new-point"))
+        return redirect(_detail_url(form, edit=point_pk))
+    return redirect(_detail_url(form))
 
 
 def _form_errors(point_form: PointForm) -> dict:
