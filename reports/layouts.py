@@ -122,9 +122,6 @@ def review_opinions(form: RiskForm) -> list[str]:
         day = cn_date(timezone.localtime(entry.created_at).date())
         text = comment or entry.get_action_display()
         lines.append(f"{REVIEW_HEADINGS[entry.action]}：{text}（{entry.actor_name}，{day}）")
-    from workflow.history import objection_opinion_lines  # answered objections (issue 14)
-
-    lines += objection_opinion_lines(form, since=since)
     if decided:
         for n, p in enumerate(_points(form), 1):
             if p.final_level and p.final_level != p.proposed_level:
@@ -133,7 +130,9 @@ def review_opinions(form: RiskForm) -> list[str]:
                     f"第{n}个风险点由{form.unit.level_label(p.proposed_level)}"
                     f"审定为{form.unit.level_label(p.final_level)}{reason}"
                 )
-    return lines
+    from workflow.history import objection_opinion_lines  # answered objections (issue 14)
+
+    return lines + objection_opinion_lines(form, since=since)
 
 
 def _signatures(form: RiskForm) -> dict[str, object]:

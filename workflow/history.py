@@ -188,9 +188,8 @@ def objection_opinion_lines(form: RiskForm, *, since=None) -> list[str]:
     from reports.layouts import cn_date
 
     lines = []
-    for o in form.objections.filter(answered_at__isnull=False, upheld=False).order_by(
-        "answered_at", "id"
-    ):
+    answered = form.objections.filter(answered_at__isnull=False, upheld=False)
+    for o in answered.select_related("raised_by").order_by("answered_at", "id"):
         if since is not None and o.raised_at < since:
             continue
         who = o.raised_by.name if o.raised_by_id else "匿名"
