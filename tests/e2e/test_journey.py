@@ -144,6 +144,7 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     panel = staff.locator("#library-panel")
     panel.get_by_role("heading", name="风险点库", exact=True).wait_for()
     assert panel.get_by_role("button", name=re.compile("^添加")).first.is_visible()
+    staff.wait_for_timeout(500)  # the panel's slide-in transition
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     staff.screenshot(path=str(SCREENSHOT_DIR / "j11b-staff-library-phone-390.png"))
     panel.get_by_role("button", name="关闭").click()
