@@ -110,9 +110,10 @@ def review_opinions(form: RiskForm) -> list[str]:
         )
     lines: list[str] = []
     decided = False
+    since = None
     for entry in logs:
         if entry.action in RESET_ACTIONS:
-            lines, decided = [], False
+            lines, decided, since = [], False, entry.created_at
             continue
         comment = entry.comment.strip()
         if entry.action in SILENT_UNLESS_COMMENTED and not comment:
@@ -129,7 +130,9 @@ def review_opinions(form: RiskForm) -> list[str]:
                     f"第{n}个风险点由{form.unit.level_label(p.proposed_level)}"
                     f"审定为{form.unit.level_label(p.final_level)}{reason}"
                 )
-    return lines
+    from workflow.history import objection_opinion_lines  # answered objections (issue 14)
+
+    return lines + objection_opinion_lines(form, since=since)
 
 
 def _signatures(form: RiskForm) -> dict[str, object]:

@@ -23,6 +23,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused CSRF check gets our Chinese page (riskreg.errors), not Django's English one.
+CSRF_FAILURE_VIEW = "riskreg.errors.csrf_failure"
 
 # Training only: shifts "today" for every date rule (riskreg.clock); refused without DEBUG.
 RISKREG_TODAY_OFFSET_DAYS = env_int("RISKREG_TODAY_OFFSET_DAYS", 0)

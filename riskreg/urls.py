@@ -48,3 +48,8 @@ urlpatterns = [
     path("powers/", include("powers.urls")),
     path("", include("units.urls")),
 ]
+
+handler400 = "riskreg.errors.bad_request"
+handler403 = "riskreg.errors.permission_denied"
+handler404 = "riskreg.errors.page_not_found"
+handler500 = "riskreg.errors.server_error"

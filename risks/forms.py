@@ -117,6 +117,10 @@ class PointForm(forms.ModelForm):
             self.fields[name].widget.attrs["class"] = "form-control"
         if not self.is_bound and instance.pk:
             self.initial["measures"] = [m.text for m in instance.measures.all()]
+            if instance.proposed_level and instance.proposed_level == instance.suggested_level:
+                # "按建议等级": the level keeps following likelihood × harm when they change,
+                # instead of holding on to a number that then needs a reason.
+                self.initial["proposed_level"] = ""
         self.fields["likelihood"].widget.attrs["class"] = "form-check-input"
         self.fields["harm"].widget.attrs["class"] = "form-check-input"
 

@@ -164,8 +164,11 @@ class RiskForm(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the filler last saved an edit; a transition or anyone else's act leaves it alone
+    # (updated_at moves with every write).
+    last_saved_at = models.DateTimeField("最后保存于", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("最后保存", auto_now=True)
+    updated_at = models.DateTimeField("最后修改", auto_now=True)
 
     objects = RiskFormQuerySet.as_manager()
 
@@ -249,6 +252,14 @@ class RiskForm(models.Model):
     @property
     def is_key(self) -> bool:
         return bool(self.post_id and self.post.is_key)
+
+    @property
+    def is_returned(self) -> bool:
+        """In the lists (risks.selectors.forms_filled_by annotates last_action)."""
+        return self.state == FormState.DRAFT and getattr(self, "last_action", "") in (
+            "return_to_draft",
+            "return_from_collective",
+        )
 
     def allowed_categories(self) -> tuple[RiskCategory, ...]:
         return CATEGORIES_BY_SUBJECT[self.subject_kind]

@@ -7,7 +7,7 @@ annotations); the query-count tests in tests/risks say so.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from access import rules as access
@@ -16,7 +16,10 @@ from risks.enums import SubjectKind
 from risks.models import LibraryEntry, RiskForm, RiskPoint, Round
 from units.enums import PostTier
 from units.models import Department, Person, Post, Unit
-from workflow.enums import FormState
+from workflow.enums import Action, FormState
+from workflow.models import TransitionLog
+
+RETURN_ACTIONS = (Action.RETURN_TO_DRAFT, Action.RETURN_FROM_COLLECTIVE)
 
 
 def form_with_points(qs: QuerySet[RiskForm] | None = None) -> QuerySet[RiskForm]:
@@ -52,8 +55,12 @@ def forms_filled_by(user: User | AnonymousUser | None) -> QuerySet[RiskForm]:
     person = access.person_for(user)
     if person is None:
         return RiskForm.objects.none()
-    return _list_rows(RiskForm.objects.filter(filler=person)).order_by(
-        "-round__year", "-round_id", "subject_kind", "post__order", "id"
+    # last_action: a draft whose last step was a return shows "已退回修改" in the lists.
+    last = TransitionLog.objects.filter(form=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        _list_rows(RiskForm.objects.filter(filler=person))
+        .annotate(last_action=Subquery(last.values("action")[:1]))
+        .order_by("-round__year", "-round_id", "subject_kind", "post__order", "id")
     )
 
 

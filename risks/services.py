@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from access import rules as access
 from audit.enums import AuditAction
@@ -62,7 +63,8 @@ def _lock_for_edit(*, form: RiskForm, based_on_revision: int, by: User | Anonymo
 def _saved(form: RiskForm, by: User | AnonymousUser) -> None:
     form.revision += 1
     form.last_saved_by = access.person_for(by)
-    form.save(update_fields=["revision", "last_saved_by", "updated_at"])
+    form.last_saved_at = timezone.now()
+    form.save(update_fields=["revision", "last_saved_by", "last_saved_at", "updated_at"])
 
 
 def _write_point(point: RiskPoint, data: PointInput) -> RiskPoint:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -32,6 +32,7 @@ from risks.forms import (
 )
 from risks.models import RiskForm, RiskPoint, Round
 from risks.services import PointInput, StaleRevision
+from workflow import history
 from workflow import selectors as workflow_selectors
 from workflow.enums import FormState
 
@@ -69,6 +70,77 @@ def _find_point(form: RiskForm, point_pk: int) -> RiskPoint | None:
     return next((p for p in form.points.all() if p.pk == point_pk), None)
 
 
+# A point save that failed is kept in the session and shown again on the form page (never on a
+# sub-URL), with its errors, until it is saved or the user drops it: nothing typed is lost, and
+# 提交 is refused while it is pending (workflow.views.form_act asks `pending_edit_label`).
+PENDING_KEY = "risks.pending_edits"
+
+
+def _pending_store(
+    request: HttpRequest, form: RiskForm, slot: str, point_form: PointForm, errors: dict
+) -> None:
+    pending = request.session.get(PENDING_KEY, {})
+    pending[str(form.pk)] = {
+        "slot": slot,
+        "point": point_form.instance.pk,
+        "data": {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"},
+        "errors": errors,
+    }
+    request.session[PENDING_KEY] = pending
+
+
+def _pending_clear(request: HttpRequest, form: RiskForm) -> None:
+    pending = request.session.get(PENDING_KEY, {})
+    if pending.pop(str(form.pk), None) is not None:
+        request.session[PENDING_KEY] = pending
+
+
+def _pending_get(request: HttpRequest, form: RiskForm) -> dict | None:
+    return request.session.get(PENDING_KEY, {}).get(str(form.pk))
+
+
+def pending_edit_label(request: HttpRequest, form: RiskForm) -> str:
+    """'第 2 个风险点' / '新增风险点' when a failed save of this form waits, else ''."""
+    pending = _pending_get(request, form)
+    if not pending:
+        return ""
+    if pending["slot"] == "add_form":
+        return "新增风险点"
+    ids = [p.pk for p in form.points.all()]
+    if pending["point"] in ids:
+        return f"第 {ids.index(pending['point']) + 1} 个风险点"
+    return "风险点"
+
+
+def _pending_form(request: HttpRequest, form: RiskForm) -> tuple[str, PointForm] | None:
+    pending = _pending_get(request, form)
+    if not pending:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in pending["data"].items():
+        data.setlist(key, values)
+    if pending["slot"] == "edit_form":
+        point = _find_point(form, pending["point"] or 0)
+        if point is None:
+            return None
+        point_form = PointForm(data, instance=point, risk_form=form, prefix=EDIT_PREFIX)
+    else:
+        point_form = PointForm(data, risk_form=form, prefix=NEW_PREFIX)
+    point_form.is_valid()
+    for field, errors in pending["errors"].items():
+        # The form's own checks ran again; add only what came from the service.
+        name = field if field in point_form.fields else None
+        shown = point_form.errors.get(name or "__all__", [])
+        new = [e for e in errors if e not in shown]
+        if new and (name is None or name in point_form.cleaned_data):
+            point_form.add_error(name, new)
+    # Focus goes to the first field with an error (also without script).
+    first = next((name for name in point_form.fields if name in point_form.errors), None)
+    if first is not None:
+        point_form.fields[first].widget.attrs["autofocus"] = True
+    return pending["slot"], point_form
+
+
 def _level_matrix(form: RiskForm) -> list[dict]:
     unit = form.unit
     return [
@@ -83,9 +155,49 @@ def _level_matrix(form: RiskForm) -> list[dict]:
     ]
 
 
+# Lists a form page is opened from, by path prefix (most specific first): the way back.
+BACK_LINKS = (
+    ("/forms/mine/", "我的一览表"),
+    ("/workflow/review/", "部室审核"),
+    ("/workflow/sign/", "待签字"),
+    ("/workflow/rating/", "群众评议"),
+    ("/workflow/collective/", "集体审定"),
+    ("/workflow/notice/", "公示"),
+    ("/workflow/filed/", "已备案"),
+    ("/workflow/objections/mine/", "我提出的异议"),
+    ("/workflow/objections/", "异议"),
+    ("/workflow/notifications/", "通知"),
+    ("/workflow/board/", "进度看板"),
+    ("/rounds/", "排查轮次"),
+    ("/reports/", "报表"),
+    ("/forms/", "一览表查阅"),
+)
+
+
+def _came_from(request: HttpRequest, form: RiskForm) -> dict:
+    """The list page the user opened this form from (the Referer, remembered per form in the
+    session so that saves and reloads keep it). Empty when unknown."""
+    from urllib.parse import urlsplit
+
+    key = f"risks.back.{form.pk}"
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc == request.get_host() and referer.path != request.path:
+        for prefix, label in BACK_LINKS:
+            if referer.path.startswith(prefix) and not (
+                prefix == "/forms/" and referer.path.split("/")[2].isdigit()
+            ):
+                url = referer.path + (f"?{referer.query}" if referer.query else "")
+                request.session[key] = {"crumb_url": url, "crumb_label": label}
+                break
+    return request.session.get(key, {})
+
+
 def _breadcrumb(request: HttpRequest, form: RiskForm) -> dict:
-    """The list the reader most likely came from: their own forms, the browsing list, or
-    the published register (a colleague reading a form during 公示)."""
+    """The list the reader came from, else the one they most likely came from: their own
+    forms, the browsing list, or the published register (a colleague reading during 公示)."""
+    came_from = _came_from(request, form)
+    if came_from:
+        return came_from
     if form.filler is not None and form.filler.user_id == request.user.pk:
         return {"crumb_url": reverse("risks:my_forms"), "crumb_label": "我的一览表"}
     if access.may_browse_forms(request.user):
@@ -115,8 +227,19 @@ def _detail_context(
         "can_reassign": access.can_reassign_filler(request.user, form),
         # The approval chain's panel below the form (templates/workflow/_form_actions.html).
         "actions": workflow_selectors.available_actions(request.user, form),
-        "timeline": workflow_selectors.form_timeline(form),
+        # The 流转记录 with objections and their answers (workflow.history).
+        "timeline": history.form_history(form),
+        "returned": history.last_return(form),
+        "since_return": (
+            history.changes_since_return(form) if form.state == FormState.DEPT_REVIEW else None
+        ),
     }
+    if form.previous_version_id and form.state == FormState.DRAFT:
+        # A re-rated version: the previous version's decision, shown as history beside each
+        # point, never as if it were the current level.
+        earlier = {p.order: p for p in form.previous_version.points.all()}
+        for point in context["points"]:
+            point.previous = earlier.get(point.order)
     if form.state not in (FormState.DRAFT, FormState.DEPT_REVIEW):
         # 群众评议 results (anonymous tallies) once the form has been out for rating.
         tallies = workflow_selectors.tallies_for_forms([form])
@@ -126,6 +249,14 @@ def _detail_context(
             context["show_tallies"] = True
     if not editable:
         return context
+    pending = None if (add_form or edit_form) else _pending_form(request, form)
+    if pending is not None:
+        slot, point_form = pending
+        if slot == "add_form":
+            add_form = point_form
+        else:
+            edit_form = point_form
+        context["pending_label"] = pending_edit_label(request, form)
     if edit_form is None:
         try:
             edit_pk = int(request.GET.get("edit", ""))
@@ -259,18 +390,43 @@ def _run_edit(
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """一览表: the editing page for its filler while it is theirs to edit, read-only otherwise."""
     form = selectors.form_for_user(request.user, pk)
+    if request.GET.get("discard") == "1":
+        _pending_clear(request, form)
+        messages.info(request, "已放弃未保存的修改。")
+        return redirect(_detail_url(form))
     return _render_detail(request, form)
+
+
+def _point_failed(
+    request: HttpRequest, form: RiskForm, point_form: PointForm, slot: str, errors: dict
+) -> HttpResponse:
+    """Keep what was typed and its errors, and show them on the form page at that point."""
+    _pending_store(request, form, slot, point_form, errors)
+    messages.error(request, "未保存：请按标红的提示修改后再保存，您填写的内容都还在。")
+    # No #anchor: the browser then focuses (and scrolls to) the first field in error.
+    point_pk = point_form.instance.pk
+    if slot == "edit_form" and point_pk:
+        return redirect(_detail_url(form, edit=point_pk))
+    return redirect(_detail_url(form))
+
+
+def _form_errors(point_form: PointForm) -> dict:
+    return {
+        (field if field != "__all__" else "__all__"): [str(e) for e in errors]
+        for field, errors in point_form.errors.items()
+    }
 
 
 def _point_invalid(request: HttpRequest, form: RiskForm, point_form: PointForm, slot: str):
     def handler(error: ValidationError) -> HttpResponse:
         if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                point_form.add_error(field if field in point_form.fields else None, errors)
+            errors = {
+                (f if f in point_form.fields else "__all__"): list(ValidationError(e).messages)
+                for f, e in error.error_dict.items()
+            }
         else:
-            point_form.add_error(None, error)
-        messages.error(request, "未保存：请按标红的提示修改后再保存。")
-        return _render_detail(request, form, **{slot: point_form})
+            errors = {"__all__": list(error.messages)}
+        return _point_failed(request, form, point_form, slot, errors)
 
     return handler
 
@@ -281,8 +437,7 @@ def point_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = _editable_form(request, pk)
     point_form = PointForm(request.POST, risk_form=form, prefix=NEW_PREFIX)
     if not point_form.is_valid():
-        messages.error(request, "未保存：请按标红的提示修改后再保存。")
-        return _render_detail(request, form, add_form=point_form)
+        return _point_failed(request, form, point_form, "add_form", _form_errors(point_form))
     data = point_form.point_input()
     created: list[RiskPoint] = []
     failed = _run_edit(
@@ -299,6 +454,7 @@ def point_add(request: HttpRequest, pk: int) -> HttpResponse:
     if failed:
         return failed
     point = created[0]
+    _pending_clear(request, form)
     _saved_message(request, f"已保存：新增第 {point.order} 个风险点。")
     return redirect(_detail_url(form, anchor=f"point-{point.pk}"))
 
@@ -313,8 +469,7 @@ def point_edit(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
         return redirect(_detail_url(form, anchor=f"point-{point.pk}", edit=point.pk))
     point_form = PointForm(request.POST, instance=point, risk_form=form, prefix=EDIT_PREFIX)
     if not point_form.is_valid():
-        messages.error(request, "未保存：请按标红的提示修改后再保存。")
-        return _render_detail(request, form, edit_form=point_form)
+        return _point_failed(request, form, point_form, "edit_form", _form_errors(point_form))
     data = point_form.point_input()
     number = list(form.points.all()).index(point) + 1
     failed = _run_edit(
@@ -328,6 +483,7 @@ def point_edit(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     )
     if failed:
         return failed
+    _pending_clear(request, form)
     _saved_message(request, f"已保存第 {number} 个风险点的修改。")
     return redirect(_detail_url(form, anchor=f"point-{point.pk}"))
 
@@ -441,7 +597,7 @@ def overall_level(request: HttpRequest, pk: int) -> HttpResponse:
     overall_form = OverallLevelForm(request.POST, risk_form=form)
     if not overall_form.is_valid():
         messages.error(request, "未保存：请从列表中选择总体风险等级。")
-        return _render_detail(request, form, overall_form=overall_form)
+        return redirect(_detail_url(form, anchor="h-header"))
     level = overall_form.cleaned_data["overall_proposed_level"]
     label = form.unit.level_label(level) if level else "暂不确定"
     failed = _run_edit(

@@ -70,6 +70,7 @@ def navigation(request: HttpRequest) -> dict:
             add("review", "待签字", reverse("workflow:sign_queue"))
         add("rating", "群众评议", reverse("workflow:rating_list"))
         add("rating", "公示", reverse("workflow:notice_register"))
+        add("rating", "我提出的异议", reverse("workflow:my_objections"))
         if office:
             add("rating", "异议", reverse("workflow:objections"))
     if office:

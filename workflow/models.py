@@ -349,6 +349,11 @@ class Objection(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A keyed hash of the raiser's account (workflow.history.raiser_token), so the raiser —
+    # anonymous too — finds the answer under 我提出的异议; it names nobody to anyone.
+    raiser_token = models.CharField(
+        "提出人标记", max_length=64, blank=True, db_index=True, editable=False
+    )
     raised_at = models.DateTimeField("提出时间", default=timezone.now)
     answer = models.TextField("答复", blank=True)
     upheld = models.BooleanField("异议成立", null=True, blank=True)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("notice/forms/<int:pk>/objection/", views.objection_create, name="objection_create"),
     path("filed/", views.filed_register, name="filed_register"),
     path("objections/", views.objections, name="objections"),
+    path("objections/mine/", views.my_objections, name="my_objections"),
     path("objections/<int:pk>/answer/", views.objection_answer, name="objection_answer"),
     path("board/", views.board, name="board"),
     path("board/remind/", views.board_remind, name="board_remind"),

@@ -20,7 +20,7 @@ from audit.net import client_address
 from audit.services import audit_record
 from risks import selectors as risk_selectors
 from risks.models import RiskForm
-from workflow import reminders, selectors, services
+from workflow import history, reminders, selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.forms import (
     AnswerForm,
@@ -33,8 +33,13 @@ from workflow.models import CollectiveMeeting, Notification, Objection, RatingWi
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page the action was taken on; never to a form's sub-URL (a POST-only
+    address), always to the form page then."""
     target = request.POST.get("next") or default
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    path = target.split("?")[0].split("#")[0]
+    if path.startswith("/forms/") and path.count("/") > 3:
         target = default
     return redirect(target)
 
@@ -156,6 +161,12 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
         action = Action(request.POST.get("action", ""))
     except ValueError:
         raise Http404("未知的操作。") from None
+    form_page = reverse("risks:form_detail", args=[form.pk])
+    if action == Action.SUBMIT:
+        refusal = _submit_refusal(request, form)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(form_page)
     extra = {}
     if action == Action.RERATE:
         extra["reason"] = request.POST.get("reason", "")
@@ -179,19 +190,48 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
             extra=extra,
         )
     except services.TransitionForbidden as exc:
+        # Read but not act: 403, shown as our Chinese error page with the reason.
         raise PermissionDenied(" ".join(exc.messages)) from exc
     except services.TransitionRefused as exc:
+        # Refused now (state, reason, gates): the reason on the page they were on, never only
+        # in a log and never on an error page.
         for msg in exc.messages:
-            messages.error(request, msg)
-        return _back(request, reverse("risks:form_detail", args=[form.pk]))
+            messages.error(request, f"{action.label}未办理：{msg}")
+        return _back(request, form_page)
+    if result.new_form is not None:
+        new = result.new_form
+        messages.success(
+            request,
+            f"《{form.subject_title}》已重新评定：第 {form.version} 版仍为"
+            f"“{result.form.get_state_display()}”，新的第 {new.version} 版现处于"
+            f"“{new.get_state_display()}”阶段"
+            + (f"，由 {new.filler.name} 填报。" if new.filler_id else "。"),
+        )
+        return redirect("workflow:changes", pk=new.pk)
     messages.success(
         request,
         f"《{form.subject_title}》：{action.label}完成，"
         f"现处于“{result.form.get_state_display()}”阶段。",
     )
-    if result.new_form is not None:
-        return redirect("workflow:changes", pk=result.new_form.pk)
-    return _back(request, reverse("risks:form_detail", args=[form.pk]))
+    return _back(request, form_page)
+
+
+def _submit_refusal(request: HttpRequest, form: RiskForm) -> str:
+    """Why 提交 cannot go now: an edit the page has not saved, or a page older than the form
+    (the submit request carries the revision it showed). Empty when it may go."""
+    from risks.views import pending_edit_label
+
+    unsaved = request.POST.get("unsaved", "").strip()[:30] or pending_edit_label(request, form)
+    if unsaved:
+        return (
+            f"提交未办理：{unsaved}的修改还没有保存。请先保存（或放弃）这处修改，确认无误后再提交。"
+        )
+    if request.POST.get("revision", "") != str(form.revision):
+        return (
+            "提交未办理：这张一览表在您打开页面之后又保存过修改（可能在另一个窗口）。"
+            "请核对下面的最新内容，再点“提交”。"
+        )
+    return ""
 
 
 @login_required
@@ -481,8 +521,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """Batch decide: every form of the meeting's round in 集体审定, per point a final level
-    (pre-filled with the proposal, or the majority of the ratings), a reason where it differs."""
+    """Batch decide: every form of the meeting's round in 集体审定, per point the proposal and
+    its reason, the 群众评议 tally and comments, a final level (pre-filled with the proposal, so
+    the default never asks for a reason), and a reason where it differs from the proposal."""
     units = _office_units_or_403(request)
     meeting = get_object_or_404(
         CollectiveMeeting.objects.select_related("round"), pk=pk, unit__in=units
@@ -512,11 +553,7 @@ def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("workflow:meeting", pk=meeting.pk)
     for form in forms:
         for point in form.point_list:
-            point.initial_level = (
-                point.final_level
-                or (point.tally.majority_level if point.tally else None)
-                or point.proposed_level
-            )
+            point.initial_level = point.final_level or point.proposed_level
     return render(
         request,
         "workflow/meeting.html",
@@ -629,8 +666,12 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "异议已提交，廉防办将逐条答复。")
-            return redirect("workflow:notice_register")
+            messages.success(
+                request,
+                "异议已提交，廉防办将逐条答复。答复后可在“我提出的异议”中查看"
+                + ("（匿名提出的异议不显示您的姓名）。" if data["anonymous"] else "。"),
+            )
+            return redirect("workflow:my_objections")
     return render(
         request, "workflow/objection_form.html", {"form": form, "objection_form": objection_form}
     )
@@ -645,6 +686,18 @@ def objections(request: HttpRequest) -> HttpResponse:
         request,
         "workflow/objections.html",
         {"objections": shown, "answer_form": AnswerForm(), **by_round},
+    )
+
+
+@login_required
+@require_GET
+def my_objections(request: HttpRequest) -> HttpResponse:
+    """我提出的异议: the objections this person raised, anonymous ones too, and their answers.
+    Only the raiser sees this list; nobody else learns that an anonymous one is theirs."""
+    return render(
+        request,
+        "workflow/my_objections.html",
+        {"objections": history.objections_raised_by(request.user)},
     )
 
 

@@ -60,6 +60,51 @@
     area.focus();
   });
 
+  // 提交 waits while a point has an unsaved edit: the button says why, and the request says
+  // which point (the server refuses it too, so nothing typed is dropped silently).
+  function markUnsaved(label) {
+    document.querySelectorAll("[data-submit-form]").forEach(function (form) {
+      var input = form.querySelector("[data-unsaved]");
+      var button = form.querySelector("[data-submit-button]");
+      var wait = form.querySelector("[data-submit-wait]");
+      if (input) input.value = label;
+      if (button) {
+        button.disabled = true;
+        button.textContent = "等待保存";
+      }
+      if (wait) wait.textContent = label + "的修改还没有保存，请先保存或放弃该修改，再提交。";
+    });
+  }
+  function pointFormChanged(event) {
+    var form = event.target.closest("[data-point-form]");
+    if (form && !form.hasAttribute("data-dirty")) {
+      form.setAttribute("data-dirty", "");
+      markUnsaved(form.getAttribute("data-point-label") || "风险点");
+    }
+  }
+  document.addEventListener("input", pointFormChanged);
+  document.addEventListener("change", pointFormChanged);
+
+  // After a failed save, focus goes to the first field with an error.
+  var firstError = document.querySelector("[data-point-form] .field-error, [data-point-form] .alert-danger");
+  if (firstError) {
+    var box = firstError.closest("fieldset, .col-md-4, .col-md-8, .col-12, .card-body");
+    var field = box && box.querySelector("input:not([type=hidden]), select, textarea");
+    (field || firstError).setAttribute("aria-invalid", "true");
+    if (field) {
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    }
+  }
+
+  // On a phone the risk library is a side panel: a search in it reloads the page at #library,
+  // so open the panel again there.
+  var libraryPanel = document.getElementById("library-panel");
+  if (libraryPanel && window.bootstrap && location.hash === "#library" &&
+      window.matchMedia("(max-width: 991.98px)").matches) {
+    window.bootstrap.Offcanvas.getOrCreateInstance(libraryPanel).show();
+  }
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();

@@ -1,4 +1,6 @@
-"""Issue 8: one screening round from start to finish, each step as its persona, in Chromium.
+"""Issues 8 and 14: one screening round from start to finish, each step as its persona, in
+Chromium, with the edges people hit in their first week (a failed save, a return, an
+anonymous objection, the filler's notifications, a re-rating, a phone).
 
 Set-up loads the demo organisation only (no round, no forms). Everything after that happens
 through the pages: clicks and typing. The database is read to assert, never written — with one
@@ -16,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from risks.models import RiskForm, Round
-from tests.e2e.conftest import PHONE, no_horizontal_scroll
+from tests.e2e.conftest import PHONE, SCREENSHOT_DIR, no_horizontal_scroll
 from tests.e2e.helpers import check_page, click_worklist, home, nav, roster_xlsx
 from units.demo import load_demo_org
 from units.models import Person
@@ -33,6 +35,8 @@ RETURN_REASON = "风险点2描述太笼统，请写明涉密文件的环节"
 DECIDE_REASON = "党组会议认为该风险点涉及涉密文件，提高一级"
 OBJECTION = "建议补充档案借阅环节的风险点"
 ANSWER = "档案借阅已列入档案管理岗位，维持审定结果"
+LOST_TEXT = "公务接待超标准、超范围，虚列接待费用"
+RERATE_REASON = "岗位职责调整，重新查找风险点"
 
 
 @pytest.fixture
@@ -140,6 +144,17 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
     check_page(staff, shot, "j11-staff-form-filled")
     staff.set_viewport_size(PHONE)
     assert no_horizontal_scroll(staff), "the staff form scrolls sideways on a phone"
+    # Issue 14 (9): on a phone the risk library opens beside 新增风险点, not 4,700 px down.
+    opener = staff.get_by_role("button", name="从风险点库添加")
+    assert opener.is_visible()
+    opener.click()
+    panel = staff.locator("#library-panel")
+    panel.get_by_role("heading", name="风险点库", exact=True).wait_for()
+    assert panel.get_by_role("button", name=re.compile("^添加")).first.is_visible()
+    staff.wait_for_timeout(500)  # the panel's slide-in transition
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    staff.screenshot(path=str(SCREENSHOT_DIR / "j11b-staff-library-phone-390.png"))
+    panel.get_by_role("button", name="关闭").click()
     staff.set_viewport_size({"width": 1366, "height": 768})
     assert staff.get_by_text("所有风险点都已填写完整").is_visible()
     assert staff.get_by_text(library_text).first.is_visible()
@@ -147,6 +162,42 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
     points = list(form.points.order_by("order"))
     assert len(points) == 2 and points[0].library_entry_id and points[1].description == OWN_POINT
     assert [m.text for m in points[1].measures.all()] == MEASURES
+
+    # Issue 14 (2): a save that fails keeps what was typed, beside its error, on the form page;
+    # 提交 waits for it and says why, and the server refuses it too — nothing is lost.
+    new_point = staff.locator("#new-point")
+    new_point.get_by_label("风险类别").select_option(label="岗位职责")
+    new_point.get_by_label("风险点（风险内容及表现形式）").fill(LOST_TEXT)
+    new_point.get_by_role("group", name="发生概率").get_by_label("较小").check()
+    new_point.get_by_role("group", name="危害程度").get_by_label("较轻").check()
+    _pick_option(new_point.get_by_label("拟定风险等级"), "一级")  # no reason given
+    new_point.get_by_role("button", name="保存风险点").click()
+    check_page(staff, shot, "j11c-staff-save-failed")
+    assert staff.url.split("#")[0].rstrip("/").endswith(f"/forms/{form.pk}")
+    assert staff.get_by_text("拟定等级与建议等级不同，请说明理由").is_visible()
+    assert staff.locator("#new-point").get_by_label(
+        "风险点（风险内容及表现形式）"
+    ).input_value() == (LOST_TEXT)
+    assert staff.evaluate("document.activeElement.name") == "new-proposal_reason"
+    waiting = staff.locator("[data-submit-form] [data-submit-button]")
+    assert waiting.is_disabled() and waiting.inner_text() == "等待保存"
+    assert staff.get_by_text("新增风险点的修改还没有保存").is_visible()
+    # Even a 提交 that gets through (another tab, no script) is refused with the reason.
+    with staff.expect_navigation():
+        staff.evaluate(
+            "() => { const b = document.querySelector('[data-submit-button]');"
+            " b.disabled = false; setTimeout(() => b.click(), 0); }"
+        )
+    check_page(staff, shot, "j11d-staff-submit-refused")
+    assert staff.get_by_text("提交未办理：新增风险点的修改还没有保存").is_visible()
+    assert staff.locator("#new-point").get_by_label(
+        "风险点（风险内容及表现形式）"
+    ).input_value() == (LOST_TEXT)
+    form.refresh_from_db()
+    assert form.state == FormState.DRAFT
+    staff.get_by_role("link", name="放弃这次修改").click()
+    staff.wait_for_load_state()
+    assert staff.get_by_text("已放弃未保存的修改").is_visible()
 
     _form_actions_page(staff, live_server, "待填报的一览表", "提交")
     check_page(staff, shot, "j12-staff-submit")
@@ -170,6 +221,20 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
 
     # ------------------------------------------------------------ 5. the staff member fixes it
     home(staff, live_server)
+    # Issue 14 (3): 我的工作台 and the form say it was returned, by whom and why.
+    assert staff.get_by_text("已退回修改").first.is_visible()
+    staff.get_by_role("link", name=TITLE).first.click()
+    check_page(staff, shot, "j15b-staff-returned-banner")
+    banner = staff.locator(".returned-banner")
+    assert banner.is_visible()
+    assert RETURN_REASON in banner.inner_text() and "赵明远" in banner.inner_text()
+    # Issue 14 (1): the admin answers a staff member with our Chinese 403, a way back included.
+    staff.goto(f"{url}/admin/")
+    check_page(staff, shot, "j15c-staff-admin-403")
+    assert staff.get_by_role("heading", level=1).inner_text() == "没有权限"
+    assert staff.evaluate("document.documentElement.lang") == "zh-Hans"
+    staff.get_by_role("link", name="回到我的工作台").click()
+    staff.wait_for_load_state()
     staff.get_by_role("link", name=TITLE).first.click()
     staff.wait_for_load_state()
     staff.locator(f"#point-{points[1].pk}").get_by_role("link", name="编辑").click()
@@ -189,6 +254,14 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
 
     # ------------------------------------------------------------ 6. the head passes it
     click_worklist(head, live_server, "待审核（部室审核）")
+    head.get_by_role("link", name=TITLE).first.click()
+    check_page(head, shot, "j16b-head-changes-since-return")
+    since = head.locator("section").filter(has_text="退回后的修改")
+    assert "退回后的修改（1 处）" in since.first.inner_text()
+    assert FIXED_POINT in since.first.inner_text()
+    # Issue 14 (8): the way back is the queue the head came from.
+    head.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="部室审核").click()
+    head.wait_for_load_state()
     head.get_by_role("row").filter(has_text=TITLE).get_by_role("button", name="通过并签字").click()
     check_page(head, shot, "j17-head-passed")
     form.refresh_from_db()
@@ -239,6 +312,9 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
     office.get_by_role("button", name="保存并逐表审定").click()
     check_page(office, shot, "j24-office-meeting")
     article = office.get_by_role("article").filter(has_text=TITLE)
+    # Issue 14 (7): what the meeting decides on — proposal, tally and the raters' comments.
+    assert "拟定等级及理由" in article.inner_text()
+    assert "涉密文件风险应更高" in article.inner_text() and "偏低 2" in article.inner_text()
     point2 = form.points.get(pk=points[1].pk)
     changed = 1 if point2.proposed_level != 1 else 2
     row = article.get_by_role("row").filter(has_text=FIXED_POINT[:20])
@@ -256,6 +332,14 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
         signer = persona(who)
         _form_actions_page(signer, live_server, "待签字（集体审定）", button)
         check_page(signer, shot, f"j26-signer{n}-form")
+        if who == "demo_principal":
+            # Issue 14 (9): on a phone the 审定等级 and the tally are in view, no sideways scroll.
+            signer.set_viewport_size(PHONE)
+            assert no_horizontal_scroll(signer), "the signing page scrolls sideways on a phone"
+            tallies = signer.locator("table.points-summary").first
+            assert "审定等级" in tallies.inner_text() and "多数意见" in tallies.inner_text()
+            shot(signer, "j26b-principal-phone")
+            signer.set_viewport_size({"width": 1366, "height": 768})
         signer.get_by_role("button", name=button).click()
         check_page(signer, shot, f"j27-signer{n}-signed")
     assert set(form.signatures.values_list("kind", flat=True)) >= {"supervisor", "principal"}
@@ -294,6 +378,11 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
     check_page(office, shot, "j33-office-answered")
     objection.refresh_from_db()
     assert objection.answer == ANSWER and objection.upheld is False
+    # Issue 14 (5): the anonymous objector reads the answer under 我提出的异议.
+    nav(colleague, "我提出的异议")
+    check_page(colleague, shot, "j33b-colleague-my-objections")
+    mine = colleague.get_by_role("article").filter(has_text=OBJECTION)
+    assert ANSWER in mine.inner_text() and "匿名" in mine.inner_text()
 
     # ------------------------------------------------------------ 11. filing, a week later
     notice = form.notices.get()
@@ -309,6 +398,28 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
     settings.RISKREG_TODAY_OFFSET_DAYS = 0
     form.refresh_from_db()
     assert form.state == FormState.FILED
+
+    # Issue 14 (6): the filler was told of every step that concerned their form.
+    staff.goto(f"{url}/workflow/notifications/")
+    check_page(staff, shot, "j35b-staff-notifications")
+    told = staff.locator("main").inner_text()
+    for needle in (
+        "被退回修改",
+        "已通过部室审核",
+        "集体审定等级",
+        "与拟定等级不同",
+        DECIDE_REASON,
+        "已公示，公示期",
+        "收到一条异议",
+        ANSWER,
+        "已备案",
+    ):
+        assert needle in told, f"{needle!r} not among the filler's notifications"
+    # The 流转记录 holds the objection and its answer, without the objector's name.
+    staff.goto(f"{url}/forms/{form.pk}/")
+    history = staff.locator("ol.timeline").inner_text()
+    assert OBJECTION in history and ANSWER in history and "匿名" in history
+    assert "黄海燕" not in history
 
     # ------------------------------------------------------------ 12. the PDF and the summary
     home(staff, live_server)
@@ -341,6 +452,31 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settin
     office_row = next(r for r in summary["points_by_department"] if r["department"] == "办公室")
     assert office_row["total"] == 2
     assert office_row[f"level_{changed}"] >= 1  # the decided level, not the proposal
+
+    # ------------------------------------------------------------ 13. 重新评定 (issue 14, 4)
+    office.goto(f"{url}/forms/{form.pk}/")
+    _pick_option(office.get_by_label("重新评定原因"), "岗位变动")
+    office.get_by_label("说明（必填）").fill(RERATE_REASON)
+    office.get_by_role("button", name="重新评定").click()
+    check_page(office, shot, "j40-office-rerated")
+    assert office.get_by_text(re.compile("新的第 2 版现处于“自查填报”阶段")).is_visible()
+    new_form = RiskForm.objects.get(previous_version=form)
+    home(staff, live_server)
+    staff.get_by_role("link", name=TITLE).first.click()
+    check_page(staff, shot, "j41-staff-rerated-form")
+    assert staff.get_by_text(DECIDE_REASON).first.is_visible()  # as history, labelled
+    history_note = staff.locator(".point-history").filter(has_text=DECIDE_REASON)
+    assert "第 1 版审定等级" in history_note.inner_text()
+    # Changing likelihood and harm: the level follows the suggestion, no reason asked.
+    card = staff.locator(f"#point-{new_form.points.order_by('order').last().pk}")
+    card.get_by_role("link", name="编辑").click()
+    editor = staff.locator("form[data-point-form]").filter(has_text="修改风险点")
+    editor.get_by_role("group", name="发生概率").get_by_label("较大").check()
+    editor.get_by_role("group", name="危害程度").get_by_label("严重").check()
+    editor.get_by_role("button", name="保存风险点").click()
+    staff.wait_for_load_state()
+    assert staff.get_by_text("已保存第 2 个风险点的修改").is_visible()
+    assert new_form.points.order_by("order").last().proposed_level == 1
 
 
 def _pdf_text(data: bytes) -> str:

@@ -125,13 +125,16 @@ def test_levels_raised_and_lowered(chain):
         for r in s.level_changes
     ] == [
         ("decision", forms["a"].pk, 2, 1, "raised"),
+        # A re-rated version starts afresh: its first point proposes the level likelihood ×
+        # harm suggest (二级) again, not the 一级 the meeting decided last time.
+        ("rerate", forms["a2"].pk, 1, 2, "lowered"),
         ("rerate", forms["a2"].pk, 2, 3, "lowered"),
     ]
     assert s.level_changes[0]["reason"] == "群众评议认为偏低，集体审定上调为一级"
-    assert s.level_changes[1]["reason"] == "岗位职责调整，重新查找"
+    assert s.level_changes[2]["reason"] == "岗位职责调整，重新查找"
     assert s.level_change_totals() == {
         "decision": {"raised": 1, "lowered": 0},
-        "rerate": {"raised": 0, "lowered": 1},
+        "rerate": {"raised": 0, "lowered": 2},
     }
 
 
@@ -225,7 +228,7 @@ def test_dispositions_are_counted_in_the_supervision_section(chain):
     )
     assert doc["not_yet_available"] == [] and doc["supervision"]["findings"] == 0
     assert doc["objections"]["raised"] == 2 and doc["rating_totals"]["ratings"] == 4
-    assert [c["direction"] for c in doc["level_changes"]] == ["raised", "lowered"]
+    assert [c["direction"] for c in doc["level_changes"]] == ["raised", "lowered", "lowered"]
 
 
 def test_pdf_and_workbook_show_the_new_tables(chain):
@@ -248,6 +251,7 @@ def test_pdf_and_workbook_show_the_new_tables(chain):
     changes = list(wb["等级调整"].iter_rows(min_row=4, values_only=True))
     assert [(r[0], r[5], r[6], r[7]) for r in changes] == [
         ("集体审定", "二级", "一级", "上调"),
+        ("重新评定", "一级", "二级", "下调"),  # a re-rated version proposes afresh (issue 14)
         ("重新评定", "二级", "三级", "下调"),
     ]
     objections = list(wb["异议"].iter_rows(min_row=4, values_only=True))
@@ -275,6 +279,8 @@ def test_seed001_review_opinions_come_from_the_log(chain, django_assert_max_num_
     assert lines[0].startswith("部室审核：岗位风险查找准确，同意。（")
     assert lines[1].startswith("集体审定：经党组会议集体审定。（")
     assert lines[2] == "第1个风险点由二级审定为一级：群众评议认为偏低，集体审定上调为一级"
+    # An objection answered during 公示 (issue 14), with its answer.
+    assert lines[3].startswith("公示异议（") and "答复：" in lines[3]
     text = pdf_text(report_services.render_form(form=form, fmt="pdf")).replace("\n", "")
     text = text.replace(" ", "")
     assert "审核意见" in text and "岗位风险查找准确" in text and "上调为一级" in text

@@ -81,8 +81,10 @@ def test_validation_errors_are_shown_next_to_the_fields(client, demo, staff_form
         staff_form,
         **{"new-category": "", "new-description": "  ", "new-proposed_level": "1"},
     )
-    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data)
+    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data, follow=True)
     body = response.content.decode()
+    # Back on the form page itself (not the POST-only sub-URL), the input and errors kept.
+    assert response.redirect_chain[-1][0] == f"/forms/{staff_form.pk}/"
     assert response.status_code == 200
     assert "请选择风险类别。" in body
     assert "请填写风险点的内容。" in body
@@ -94,7 +96,7 @@ def test_validation_errors_are_shown_next_to_the_fields(client, demo, staff_form
 def test_other_level_than_suggested_needs_a_reason(client, demo, staff_form):
     client.force_login(demo["staff"])
     data = _point_data(staff_form, **{"new-proposed_level": "1"})
-    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data)
+    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data, follow=True)
     assert "拟定等级与建议等级不同，请说明理由。" in response.content.decode()
     assert not RiskPoint.objects.exists()
     data["new-proposal_reason"] = "涉及大量涉密文件。"
@@ -105,7 +107,7 @@ def test_other_level_than_suggested_needs_a_reason(client, demo, staff_form):
 def test_category_of_another_subject_kind_is_refused(client, demo, staff_form):
     client.force_login(demo["staff"])
     data = _point_data(staff_form, **{"new-category": "large_funds"})
-    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data)
+    response = client.post(reverse("risks:point_add", args=[staff_form.pk]), data, follow=True)
     assert "请选择列表中的风险类别。" in response.content.decode()
     assert not RiskPoint.objects.exists()
 
@@ -133,7 +135,9 @@ def test_edit_with_errors_keeps_the_input_and_shows_errors(client, demo, staff_f
     point = make_point(form=staff_form, description="原描述")
     client.force_login(demo["staff"])
     data = _point_data(staff_form, prefix="edit", **{"edit-description": ""})
-    response = client.post(reverse("risks:point_edit", args=[staff_form.pk, point.pk]), data)
+    response = client.post(
+        reverse("risks:point_edit", args=[staff_form.pk, point.pk]), data, follow=True
+    )
     body = response.content.decode()
     assert "请填写风险点的内容。" in body and "严格执行保密制度。" in body
     point.refresh_from_db()
@@ -427,3 +431,67 @@ def test_editing_a_point_deleted_elsewhere_offers_to_keep_it(client, demo, staff
     )
     client.post(reverse("risks:point_add", args=[staff_form.pk]), keep)
     assert list(staff_form.points.values_list("description", flat=True)) == ["我改过的描述"]
+
+
+def _submit(client, form, **extra):
+    data = {"action": "submit", "revision": str(_fresh(form).revision), **extra}
+    return client.post(reverse("workflow:act", args=[form.pk]), data, follow=True)
+
+
+def test_failed_save_then_submit_loses_nothing_and_says_why(client, demo, staff_form):
+    point = make_point(form=staff_form, description="原描述")
+    client.force_login(demo["staff"])
+    data = _point_data(
+        staff_form,
+        prefix="edit",
+        **{"edit-description": "我新写的描述", "edit-proposed_level": "1"},  # no reason given
+    )
+    failed = client.post(
+        reverse("risks:point_edit", args=[staff_form.pk, point.pk]), data, follow=True
+    )
+    assert "拟定等级与建议等级不同，请说明理由。" in failed.content.decode()
+
+    response = _submit(client, staff_form)
+
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("risks:form_detail", args=[staff_form.pk])
+    assert "提交未办理：第 1 个风险点的修改还没有保存" in body
+    assert "我新写的描述" in body  # still on the page, with its error
+    assert "拟定等级与建议等级不同，请说明理由。" in body
+    assert "等待保存" in body  # the button says why it waits
+    assert _fresh(staff_form).state == FormState.DRAFT
+
+
+def test_submit_naming_an_unsaved_point_is_refused(client, demo, staff_form):
+    make_point(form=staff_form)
+    client.force_login(demo["staff"])
+    response = _submit(client, staff_form, unsaved="新增风险点")
+    assert "提交未办理：新增风险点的修改还没有保存" in response.content.decode()
+    assert _fresh(staff_form).state == FormState.DRAFT
+
+
+def test_submit_from_a_page_older_than_the_form_is_refused(client, demo, staff_form):
+    make_point(form=staff_form)
+    client.force_login(demo["staff"])
+    client.post(reverse("risks:point_add", args=[staff_form.pk]), _point_data(staff_form))
+    response = client.post(
+        reverse("workflow:act", args=[staff_form.pk]),
+        {"action": "submit", "revision": "0"},
+        follow=True,
+    )
+    assert "在您打开页面之后又保存过修改" in response.content.decode()
+    assert _fresh(staff_form).state == FormState.DRAFT
+
+
+def test_dropping_a_failed_edit_lets_submit_go(client, demo, staff_form):
+    make_point(form=staff_form)
+    client.force_login(demo["staff"])
+    client.post(
+        reverse("risks:point_add", args=[staff_form.pk]),
+        _point_data(staff_form, **{"new-description": ""}),
+    )
+    page = client.get(reverse("risks:form_detail", args=[staff_form.pk]), {"discard": "1"})
+    assert page.status_code == 302
+    response = _submit(client, staff_form)
+    assert "提交完成" in response.content.decode()
+    assert _fresh(staff_form).state == FormState.DEPT_REVIEW

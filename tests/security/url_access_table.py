@@ -519,6 +519,8 @@ URL_TABLE: dict[str, Row] = {
     "workflow:objection_create": Row(UNIT_MEMBERS, _pk("notice_form")),
     "workflow:filed_register": Row(logged_in(200)),
     "workflow:objections": Row(OFFICE_PAGE),
+    # 我提出的异议: everyone's own list (empty for most).
+    "workflow:my_objections": Row(logged_in(200)),
     "workflow:objection_answer": Row(POST_ONLY, _pk("objection")),
     "workflow:board": Row(logged_in(403, office=200, inspector=200)),
     # --- explicit grants (access): 委托 by 廉防办, 特别授权 by 纪检; writes are POST only ---

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from risks.models import Measure, RiskForm
 from tests.factories import make_form, make_person
@@ -13,6 +14,7 @@ from tests.workflow.conftest import act, decide, person_of, to_collective, to_ma
 from workflow import services
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
 from workflow.models import AppendOnlyError, Notification, TransitionLog
+from workflow.tasks import send_notification_email
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +111,7 @@ def test_decide_needs_a_reason_where_it_departs_from_the_proposal(demo, forms, r
     assert form.overall_final_level == 1
 
 
-def test_decide_needs_a_reason_where_it_departs_from_the_majority(demo, forms, rnd, meeting):
+def test_decide_needs_a_reason_only_where_it_departs_from_the_proposal(demo, forms, rnd, meeting):
     form = to_mass_review(demo, forms, "post")
     window, _ = services.rating_window_open(
         actor=demo["office"], round=rnd, deadline=timezone.now() + datetime.timedelta(days=1)
@@ -125,8 +127,14 @@ def test_decide_needs_a_reason_where_it_departs_from_the_majority(demo, forms, r
     services.rating_window_close(window=window, actor=demo["office"])
     form.refresh_from_db()
 
-    with pytest.raises(services.TransitionRefused, match="多数意见"):
-        decide(demo, form, meeting)  # the proposal, against a majority for 偏低
+    proposed = point.proposed_level
+    raised = proposed - 1 if proposed > 1 else 2
+    with pytest.raises(services.TransitionRefused, match=r"与拟定等级.*不同，请说明理由"):
+        decide(demo, form, meeting, levels={point.pk: (raised, "")})
+
+    decide(demo, form, meeting)  # the proposal, against a majority for 偏低: no reason needed
+    point.refresh_from_db()
+    assert point.final_level == proposed
 
 
 def test_sign_comes_after_the_decision(demo, forms, rnd, meeting):
@@ -331,11 +339,19 @@ def test_notifications_go_out_after_commit(demo, forms, django_capture_on_commit
     assert callbacks
     assert not Notification.objects.exists() and not mail.outbox
 
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     notice = Notification.objects.get(recipient=demo["head"])
     assert "待您审核" in notice.message
+    # The e-mail is a job for the background worker, not sent inside the request.
+    assert not mail.outbox
+    job = DBTaskResult.objects.get(task_path="workflow.tasks.send_notification_email")
+    assert job.args_kwargs["args"] == [notice.pk]
+
+    send_notification_email.call(notice.pk)  # what the worker does
     assert mail.outbox[0].to == ["head@example.org"]
+    assert "待您审核" in mail.outbox[0].subject
 
 
 def test_a_return_notifies_the_filler(demo, forms, django_capture_on_commit_callbacks):

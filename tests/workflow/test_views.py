@@ -21,9 +21,11 @@ pytestmark = pytest.mark.django_db
 
 
 def post_action(client, form, action, comment=""):
+    # The page's 提交 carries the revision it showed (a stale page is refused).
+    form.refresh_from_db()
     return client.post(
         reverse("workflow:act", args=[form.pk]),
-        {"action": action, "comment": comment, "confirmed": "1"},
+        {"action": action, "comment": comment, "confirmed": "1", "revision": form.revision},
     )
 
 
