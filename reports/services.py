@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reports import excel, layouts
 from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
-from reports.pdf import html_to_pdf, render_print_html
+from reports.pdf import render_print_html, sheets_document, sheets_to_pdf
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Unit
 from workflow.enums import FormState
@@ -48,7 +48,9 @@ def form_print_html(form: RiskForm) -> str:
 def render_form(*, form: RiskForm, fmt: str) -> bytes:
     """The 一览表 of a form as PDF or Excel bytes (form from reports.selectors.form_queryset)."""
     if fmt == ReportFormat.PDF:
-        return html_to_pdf(form_print_html(form))
+        sheet = layouts.build_sheet(form)
+        context = {"sheet": sheet, "doc_title": sheet.title + sheet.subtitle}
+        return sheets_to_pdf("reports/print/form.html", context, [sheet])
     if fmt == ReportFormat.XLSX:
         return excel.form_workbook(layouts.build_sheet(form))
     raise ValueError(f"一览表不支持格式 {fmt}")
