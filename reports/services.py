@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reports import excel, layouts
 from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
-from reports.pdf import render_print_html, sheets_document, sheets_to_pdf
+from reports.pdf import render_print_html, sheets_to_pdf
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Unit
 from workflow.enums import FormState
@@ -89,9 +89,7 @@ def form_report_file(*, form: RiskForm, fmt: str) -> ReportFile:
 def register_workbook(
     *, unit: Unit, round: Round | None, points: Sequence[RiskPoint], filter_text: str
 ) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
+    wb = excel.new_workbook()
     ws = wb.active
     ws.title = "廉政风险信息档案库"
     round_text = round.title if round else "无排查轮次"

@@ -335,7 +335,7 @@ def test_long_lists_are_cut_on_the_page_and_counted_in_full(reg, login, demo, mo
     assert one.shortened()["overdue"] == {"shown": 1, "total": 2}
     # Excel and JSON list everything; the page says how much it shows and where the rest is.
     assert quarterly.list_limit_for("xlsx") is None and quarterly.list_limit_for("json") is None
-    monkeypatch.setattr(quarterly, "PAGE_LIST_LIMIT", 2)
+    monkeypatch.setattr(quarterly.summary, "PAGE_LIST_LIMIT", 2)
     body = (
         login(demo["inspector"])
         .get(reverse("reports:quarterly", args=["GYRC"]), {"year": 2026, "quarter": 1})
