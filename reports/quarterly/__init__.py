@@ -29,10 +29,12 @@ in `sections.SECTIONS`), `charts` (SVG), `tables` (rows shared by the outputs), 
 from reports.quarterly.as_json import as_dict
 from reports.quarterly.charts import heatmap_svg, progress_svg
 from reports.quarterly.render import (
+    SUBMISSION_FIELDS,
     filename,
     list_limit_for,
     render,
     render_for_job,
+    submission_from,
     template_context,
 )
 from reports.quarterly.sections import SECTIONS, build_summary
@@ -52,6 +54,7 @@ __all__ = [
     "PDF_LIST_LIMIT",
     "SCHEMA",
     "SECTIONS",
+    "SUBMISSION_FIELDS",
     "UNRATED",
     "Summary",
     "as_dict",
@@ -63,6 +66,7 @@ __all__ = [
     "quarter_bounds",
     "render",
     "render_for_job",
+    "submission_from",
     "summary_units",
     "template_context",
     "workbook",

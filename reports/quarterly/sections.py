@@ -22,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils import timezone
 
 from reports.quarterly.summary import (
@@ -291,6 +291,8 @@ def section_key_posts(q: Query) -> None:
             "form__filler__name",
             "category",
             "description",
+            "final_level",
+            "form__state",
         )
     ):
         s.key_level1.append(
@@ -301,6 +303,9 @@ def section_key_posts(q: Query) -> None:
                 "person": row[3] or "",
                 "category": labels[row[4]],
                 "description": row[5],
+                # drafts and decided levels mix in this list: say which is which
+                "decided": row[6] is not None,
+                "state": q.state_labels[row[7]],
             }
         )
 
@@ -621,6 +626,62 @@ def section_overdue(q: Query) -> None:
     s.list_totals["overdue"] = overdue_total
 
 
+def section_trend(q: Query) -> None:
+    """10. The last four quarters: forms filed and objections raised in each (two grouped
+    queries)."""
+    s = q.s
+    quarters = []
+    year, quarter = s.year, s.quarter
+    for _ in range(4):
+        quarters.append((year, quarter))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    quarters.reverse()
+    first_start, _ = quarter_bounds(*quarters[0])
+    lo = _day_start(first_start)
+    tz = timezone.get_current_timezone()
+    filed = (
+        TransitionLog.objects.filter(
+            form__unit__in=q.units,
+            form__in=q.visible_ids,
+            to_state=FormState.FILED,
+            created_at__gte=lo,
+            created_at__lt=q.hi,
+        )
+        .annotate(period=TruncQuarter("created_at", tzinfo=tz))
+        .values("period")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    raised = (
+        Objection.objects.filter(
+            form__unit__in=q.units, form__in=q.visible_ids, raised_at__gte=lo, raised_at__lt=q.hi
+        )
+        .annotate(period=TruncQuarter("raised_at", tzinfo=tz))
+        .values("period")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+    def by_quarter(rows) -> dict[tuple[int, int], int]:
+        out: dict[tuple[int, int], int] = {}
+        for row in rows:
+            day = row["period"]
+            key = (day.year, (day.month - 1) // 3 + 1)
+            out[key] = out.get(key, 0) + row["n"]
+        return out
+
+    n_filed, n_raised = by_quarter(filed), by_quarter(raised)
+    s.trend = [
+        {
+            "year": y,
+            "quarter": qn,
+            "filed": n_filed.get((y, qn), 0),
+            "objections": n_raised.get((y, qn), 0),
+        }
+        for y, qn in quarters
+    ]
+
+
 # The sections, in the order they are filled: the one place a new section is added (its
 # function fills its fields of `Summary`; as_json.as_dict and the templates print them).
 SECTIONS = (
@@ -632,6 +693,7 @@ SECTIONS = (
     section_objections,
     section_ratings,
     section_overdue,
+    section_trend,
 )
 
 

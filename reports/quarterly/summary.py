@@ -60,12 +60,22 @@ class Summary:
     objections_totals: dict[str, int] = field(default_factory=dict)
     open_objections: list[dict] = field(default_factory=list)
     rating_windows: list[dict] = field(default_factory=list)
+    # The last four quarters, oldest first: [{year, quarter, filed, objections}]
+    trend: list[dict] = field(default_factory=list)
+    # The header and footer of a summary sent upward (editable before export): 报送单位,
+    # 报送日期, 文号, 制表人, 审核人.
+    submission: dict[str, str] = field(default_factory=dict)
     # The long lists (key posts' level-1 points, level changes, re-rated forms, open objections,
     # overdue forms) hold at most `list_limit` rows when one is set (the browser page, the PDF);
     # `list_totals` always holds how many there are.
     list_limit: int | None = None
     list_totals: dict[str, int] = field(default_factory=dict)
     level_change_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def multi(self) -> bool:
+        """More than one unit counted: the tables need a 单位 column."""
+        return len(self.units) > 1
 
     @property
     def title(self) -> str:
