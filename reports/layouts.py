@@ -372,6 +372,17 @@ def toc_title(form: RiskForm) -> str:
     return f"{form.post}{who}"
 
 
+def toc_entry(form: RiskForm) -> str:
+    """A form's line in the bound volume's contents, under its department's heading (so
+    without the department's name)."""
+    if form.subject_kind == SubjectKind.LEADERSHIP:
+        return "领导班子一览表"
+    if form.subject_kind == SubjectKind.DEPARTMENT:
+        return "部室一览表"
+    who = f"　{form.filler.name}" if form.filler_id else ""
+    return f"{form.post.name}{who}"
+
+
 def build_sheet(form: RiskForm) -> FormSheet:
     """The printed 一览表 of a form in its unit's layout family. Expects the prefetches of
     reports.selectors.FORM_PREFETCH (no queries of its own beyond them)."""
@@ -382,7 +393,7 @@ def build_sheet(form: RiskForm) -> FormSheet:
     sheet.meta = _meta(form)
     sheet.draft = form.state != FormState.FILED
     sheet.anchor = f"form-{form.pk}"
-    sheet.toc_title = toc_title(form)
+    sheet.toc_title = toc_entry(form)
     sheet.department_name = form.department.name if form.department_id else "领导班子"
     _mark_split_rows(sheet)
     return sheet
