@@ -670,13 +670,13 @@ def _seed004(form: RiskForm) -> FormSheet:
     point — 序号, 风险类别, 廉政风险点, 风险等级 (高 / 一般 / 低), 防范措施, 责任人."""
     sigs = _signatures(form)
     points = _points(form)
-    columns = [6, 11, 10, 14, 9, 10, 22, 18]
+    columns = [6, 9, 12, 12, 7, 20, 20, 14]
     if form.subject_kind == SubjectKind.LEADERSHIP:
         subtitle = "（领导班子）"
         top_rows = [
             [
-                label("单位"),
-                Cell(form.unit.name, colspan=4),
+                label("单位", colspan=2),
+                Cell(form.unit.name, colspan=3),
                 label("主要|领导"),
                 Cell(form.filler.name if form.filler_id else "", colspan=2),
             ],
@@ -693,10 +693,8 @@ def _seed004(form: RiskForm) -> FormSheet:
             [
                 label("科室|名称", colspan=2),
                 Cell(dept.name, colspan=2),
-                label("负责人"),
-                Cell(dept.head.name if dept.head_id else ""),
-                label("分管|领导"),
-                Cell(dept.supervisor.name if dept.supervisor_id else ""),
+                label("科室|负责人", colspan=2),
+                Cell(dept.head.name if dept.head_id else "", colspan=2),
             ],
             [label("科室|职责", colspan=2), Cell(_department_duties(form), colspan=6)],
         ]
@@ -712,9 +710,9 @@ def _seed004(form: RiskForm) -> FormSheet:
                 label("姓名", colspan=2),
                 Cell(form.filler.name if form.filler_id else ""),
                 label("科室"),
-                Cell(form.department.name if form.department_id else ""),
+                Cell(form.department.name if form.department_id else "", colspan=2),
                 label("岗位"),
-                Cell(form.post.name, colspan=2),
+                Cell(form.post.name),
             ],
             [label("岗位|职责", colspan=2), Cell(form.post.duties, colspan=6)],
         ]

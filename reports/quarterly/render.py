@@ -38,6 +38,18 @@ def template_context(s: Summary) -> dict:
         "agreement_chart": agreement_svg(s),
         "trend_chart": trend_svg(s),
         "multi": s.multi,
+        # the same counts by category (rows) × level (columns): fits a portrait page
+        "category_rows": [
+            (
+                c.label,
+                [s.level_category.get((lv, c.value), 0) for lv in s.levels],
+                sum(s.level_category.get((lv, c.value), 0) for lv in s.levels),
+            )
+            for c in s.categories
+        ],
+        "level_totals": [
+            sum(s.level_category.get((lv, c.value), 0) for c in s.categories) for lv in s.levels
+        ],
         "grid_totals": [
             sum(s.level_category.get((lv, c.value), 0) for lv in s.levels) for c in s.categories
         ],
