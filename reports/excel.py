@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterable, Sequence
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
@@ -94,8 +95,25 @@ def new_workbook() -> Workbook:
     return wb
 
 
+def _style_arrays(wb: Workbook) -> dict[str, object]:
+    """Each named style's StyleArray, found once per workbook: a cell takes a copy of it
+    (assigning a style by name looks the name up on every cell)."""
+    arrays = getattr(wb, "_rr_style_arrays", None)
+    if arrays is None:
+        ensure_styles(wb)
+        probe = wb.create_sheet("_probe")
+        arrays = {}
+        for name in STYLES:
+            cell = probe.cell(row=1, column=1)
+            cell.style = f"rr_{name}"
+            arrays[name] = copy(cell._style)
+        wb.remove(probe)
+        wb._rr_style_arrays = arrays
+    return arrays
+
+
 def styled(cell: XlCell, style: str) -> XlCell:
-    cell.style = f"rr_{style}"
+    cell._style = copy(_style_arrays(cell.parent.parent)[style])
     return cell
 
 
@@ -307,6 +325,7 @@ def write_table(
     ws.row_dimensions[3].height = row_height(head_lines)
     r = 4
     count = 0
+    arrays = _style_arrays(ws.parent)
     for values in rows:
         count += 1
         cells = [_value(v) for v in values]
@@ -316,7 +335,10 @@ def write_table(
         ]
         if max(lines) <= ROW_LINES:
             for c, (v, style) in enumerate(cells, 1):
-                styled(safe_cell(ws, r, c, v), style)
+                cell = XlCell(ws, row=r, column=c)
+                set_cell(cell, v)
+                cell._style = copy(arrays[style])
+                ws._cells[(r, c)] = cell
             ws.row_dimensions[r].height = row_height(max(lines))
             r += 1
             continue
