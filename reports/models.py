@@ -112,3 +112,65 @@ class ReportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (JobState.DONE, JobState.FAILED)
+
+
+# ---------------------------------------------------------------- the round's own documents
+
+
+class GroupRole(models.TextChoices):
+    LEADER = "leader", "组长"
+    DEPUTY = "deputy", "副组长"
+    MEMBER = "member", "成员"
+    OFFICE = "office", "办公室"
+
+
+class RoundGroupMember(models.Model):
+    """One line of the round's 领导小组成员名单 (附件1 of seeds 000 and 001)."""
+
+    round = models.ForeignKey(
+        "risks.Round",
+        verbose_name="排查轮次",
+        on_delete=models.CASCADE,
+        related_name="group_members",
+    )
+    role = models.CharField("小组职务", max_length=10, choices=GroupRole.choices)
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("单位职务", max_length=100, blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "领导小组成员"
+        verbose_name_plural = "领导小组成员名单"
+        ordering = ["round", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}：{self.name}"
+
+
+class RoundPhase(models.Model):
+    """One row of the round's 工作安排表 (附件2 of seed 001): a phase, its dates, the work and
+    what is due."""
+
+    round = models.ForeignKey(
+        "risks.Round", verbose_name="排查轮次", on_delete=models.CASCADE, related_name="phases"
+    )
+    name = models.CharField("工作阶段", max_length=100)
+    start = models.DateField("开始日期", null=True, blank=True)
+    end = models.DateField("完成日期")
+    work = models.TextField("工作内容")
+    due = models.CharField("完成要求", max_length=200, blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "工作安排"
+        verbose_name_plural = "工作安排表"
+        ordering = ["round", "order", "end", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.start and self.end and self.start > self.end:
+            raise ValidationError({"end": "完成日期不能早于开始日期。"})

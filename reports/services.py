@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from reports import excel, layouts
 from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
-from reports.pdf import html_to_pdf, render_print_html
+from reports.pdf import html_to_pdf, render_print_html, sheets_document, sheets_to_pdf
+from riskreg import clock
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Unit
 from workflow.enums import FormState
@@ -27,6 +29,10 @@ Progress = Callable[[int, str], None]
 
 def _clean(name: str) -> str:
     return "".join("-" if ch in '/\\:*?"<>|' else ch for ch in name).strip()
+
+
+def clean_filename(name: str) -> str:
+    return _clean(name)
 
 
 def form_filename(form: RiskForm, fmt: str) -> str:
@@ -48,7 +54,9 @@ def form_print_html(form: RiskForm) -> str:
 def render_form(*, form: RiskForm, fmt: str) -> bytes:
     """The 一览表 of a form as PDF or Excel bytes (form from reports.selectors.form_queryset)."""
     if fmt == ReportFormat.PDF:
-        return html_to_pdf(form_print_html(form))
+        sheet = layouts.build_sheet(form)
+        context = {"sheet": sheet, "doc_title": sheet.title + sheet.subtitle}
+        return sheets_to_pdf("reports/print/form.html", context, [sheet])
     if fmt == ReportFormat.XLSX:
         return excel.form_workbook(layouts.build_sheet(form))
     raise ValueError(f"一览表不支持格式 {fmt}")
@@ -87,9 +95,7 @@ def form_report_file(*, form: RiskForm, fmt: str) -> ReportFile:
 def register_workbook(
     *, unit: Unit, round: Round | None, points: Sequence[RiskPoint], filter_text: str
 ) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
+    wb = excel.new_workbook()
     ws = wb.active
     ws.title = "廉政风险信息档案库"
     round_text = round.title if round else "无排查轮次"
@@ -113,25 +119,115 @@ def volume_filename(unit: Unit, round: Round | None) -> str:
     return _clean(f"{unit.name}-{title}-廉政风险防控资料汇编.pdf")
 
 
-def volume_html(
+@dataclass
+class VolumePart:
+    """One part of the bound volume after its contents page: a title in the contents (with
+    its entries, each under an optional group heading) and the template that prints it."""
+
+    title: str
+    anchor: str
+    template: str
+    entries: list[dict] = field(default_factory=list)
+    context: dict = field(default_factory=dict)
+
+
+def round_documents_context(round: Round) -> dict:
+    """The 领导小组成员名单 (by role) and the 工作安排表 of a round."""
+    from reports.models import GroupRole
+
+    members = list(round.group_members.all())
+    group = [
+        (role.label, [m for m in members if m.role == role])
+        for role in (GroupRole.LEADER, GroupRole.DEPUTY, GroupRole.MEMBER)
+    ]
+    return {
+        "round": round,
+        "group": [(label, ms) for label, ms in group if ms],
+        "office": [m for m in members if m.role == GroupRole.OFFICE],
+        "phases": list(round.phases.all()),
+    }
+
+
+def volume_parts(
+    *, unit: Unit, round: Round | None, sheets: list, powers_html: str = ""
+) -> list[VolumePart]:
+    """The parts of the bound volume, in order: the round's documents, then the 一览表 by
+    department. Other parts (the power list, the flow charts) slot into this list."""
+    parts = []
+    if round is not None:
+        parts.append(
+            VolumePart(
+                "领导小组成员名单及工作安排",
+                f"round-{round.pk}",
+                "reports/_round_documents.html",
+                entries=[
+                    {"title": "领导小组成员名单", "anchor": f"round-{round.pk}-group"},
+                    {"title": "工作安排表", "anchor": f"round-{round.pk}-phases"},
+                ],
+                context=round_documents_context(round),
+            )
+        )
+    if (
+        powers_html
+    ):  # 职权目录 and 流程图, before the 一览表 (seed 002 §4: the handbook's parts 3, 5)
+        parts.append(
+            VolumePart(
+                "清权确权：职权目录与权力运行流程图",
+                "powers",
+                "reports/_volume_powers.html",
+                entries=[
+                    {"title": "职权目录", "anchor": "powers-catalogue"},
+                    {"title": "权力运行流程图", "anchor": "powers-flowcharts"},
+                ],
+                context={"html": powers_html},
+            )
+        )
+    entries, last_group = [], None
+    for sheet in sheets:
+        group = sheet.department_name if sheet.department_name != last_group else ""
+        last_group = sheet.department_name
+        entries.append({"title": sheet.toc_title, "anchor": sheet.anchor, "group": group})
+    parts.append(
+        VolumePart(
+            "廉政风险点及防控措施一览表",
+            "forms",
+            "reports/_volume_forms.html",
+            entries=entries,
+            context={"sheets": sheets},
+        )
+    )
+    return parts
+
+
+def volume_context(
     *, unit: Unit, round: Round | None, forms: Sequence[RiskForm], user: Any = None
-) -> str:
+) -> dict:
     from powers.reports import volume_part_html as powers_volume_part
 
     sheets = [layouts.build_sheet(form) for form in forms]
-    n_points = sum(len(form.points.all()) for form in forms)
+    return {
+        "unit": unit,
+        "round": round,
+        "sheets": sheets,
+        "parts": volume_parts(
+            unit=unit,
+            round=round,
+            sheets=sheets,
+            powers_html=powers_volume_part(user=user, unit=unit),
+        ),
+        "n_points": sum(len(form.points.all()) for form in forms),
+        "generated_on": layouts.cn_date(clock.today()),
+        "title": f"{unit.name}廉政风险防控资料汇编",
+        "doc_title": f"{unit.name}廉政风险防控资料汇编",
+    }
+
+
+def volume_html(
+    *, unit: Unit, round: Round | None, forms: Sequence[RiskForm], user: Any = None
+) -> str:
     return render_print_html(
         "reports/print/volume.html",
-        {
-            "unit": unit,
-            "round": round,
-            "sheets": sheets,
-            "n_points": n_points,
-            "generated_on": layouts.cn_date(timezone.localdate()),
-            "doc_title": f"{unit.name}廉政风险防控资料汇编",
-            # 职权目录 and 流程图, before the 一览表 (seed 002 §4: the handbook's parts 3 and 5)
-            "powers_part": powers_volume_part(user=user, unit=unit),
-        },
+        volume_context(unit=unit, round=round, forms=forms, user=user),
     )
 
 
@@ -143,16 +239,49 @@ def render_volume(
     progress: Progress | None = None,
     user: Any = None,
 ) -> bytes:
-    """The bound volume (资料汇编): cover, contents, the forms in department order."""
-    from django.conf import settings
-    from weasyprint import HTML
-
+    """The bound volume (资料汇编): cover, contents with page numbers, the round's documents,
+    the forms by department (laid out twice, like a single form: see reports.pdf)."""
     report = progress or (lambda pct, msg: None)
     report(20, "正在排版")
-    html = volume_html(unit=unit, round=round, forms=forms, user=user)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    context = volume_context(unit=unit, round=round, forms=forms, user=user)
+    document = sheets_document("reports/print/volume.html", context, context["sheets"])
     report(80, f"正在生成 PDF（{len(document.pages)} 页）")
     return document.write_pdf()
+
+
+def round_documents(*, round: Round, fmt: str) -> bytes:
+    """The round's 领导小组成员名单 and 工作安排表 as the seeds' 附件, PDF or Excel."""
+    context = round_documents_context(round)
+    if fmt == ReportFormat.PDF:
+        return html_to_pdf(
+            render_print_html(
+                "reports/print/round_documents.html",
+                {"docs": context, "doc_title": f"{round.title}领导小组成员名单及工作安排表"},
+            )
+        )
+    wb = excel.new_workbook()
+    ws = wb.active
+    ws.title = "领导小组成员名单"
+    members = [*[m for _l, ms in context["group"] for m in ms], *context["office"]]
+    excel.write_table(
+        ws,
+        title=f"{round.unit.name}廉政风险防控工作领导小组成员名单",
+        subtitle=round.title,
+        headers=["小组职务", "姓名", "单位职务"],
+        widths=[12, 14, 40],
+        rows=[[m.get_role_display(), m.name, m.title] for m in members],
+    )
+    excel.write_table(
+        wb.create_sheet("工作安排表"),
+        title=f"{round.unit.name}廉政风险防控工作安排表",
+        subtitle=round.title,
+        headers=["序号", "工作阶段", "开始日期", "完成日期", "工作内容", "完成要求"],
+        widths=[6, 18, 16, 16, 50, 28],
+        rows=[
+            [n, p.name, p.start, p.end, p.work, p.due] for n, p in enumerate(context["phases"], 1)
+        ],
+    )
+    return excel.workbook_bytes(wb)
 
 
 def _now_text() -> str:

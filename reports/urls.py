@@ -12,6 +12,11 @@ urlpatterns = [
     path("register/<str:code>/", views.register, name="register"),
     path("register/<str:code>/xlsx/", views.register_xlsx, name="register_xlsx"),
     path("register/<str:code>/volume/", views.volume_request, name="volume_request"),
+    path(
+        "register/<str:code>/rounds/<int:round_id>/documents/<str:fmt>/",
+        views.round_documents,
+        name="round_documents",
+    ),
     path("quarterly/<str:code>/", views.quarterly_view, name="quarterly"),
     path("quarterly/<str:code>/pdf-job/", views.quarterly_job, name="quarterly_job"),
     path("quarterly/<str:code>/<str:fmt>/", views.quarterly_export, name="quarterly_export"),

@@ -18,6 +18,7 @@ from reports import layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
 from riskreg import clock
+from risks.models import Round
 from workflow.enums import FormState
 
 REGISTER_PAGE_SIZE = 100
@@ -179,6 +180,23 @@ def volume_request(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("reports:job", pk=job.pk)
 
 
+@login_required
+def round_documents(request: HttpRequest, code: str, round_id: int, fmt: str) -> HttpResponse:
+    """The round's 领导小组成员名单 and 工作安排表 (the seeds' 附件), PDF or Excel."""
+    if fmt not in (ReportFormat.PDF, ReportFormat.XLSX):
+        raise Http404
+    unit = selectors.register_unit(user=request.user, code=code)
+    round = get_object_or_404(Round.objects.select_related("unit"), pk=round_id, unit=unit)
+    data = services.round_documents(round=round, fmt=fmt)
+    _audit_export(request, obj=round, report="round_documents", fmt=fmt)
+    return _bytes_response(
+        data,
+        fmt=fmt,
+        filename=services.clean_filename(f"{unit.name}-{round.title}-领导小组及工作安排.{fmt}"),
+        fallback=f"round-{round.pk}-documents.{fmt}",
+    )
+
+
 def _own_job(request: HttpRequest, pk) -> ReportJob:
     """A job is seen by its requester only, and only while they may still read the unit."""
     job = get_object_or_404(
@@ -235,7 +253,19 @@ def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
         user=request.user,
         list_limit=quarterly.list_limit_for("html"),
     )
-    query = urlencode({"year": year, "quarter": quarter, **({"subunits": 1} if subunits else {})})
+    summary.submission = quarterly.submission_from(request.GET, unit)
+    query = urlencode(
+        {
+            "year": year,
+            "quarter": quarter,
+            **({"subunits": 1} if subunits else {}),
+            **{
+                key: request.GET[key]
+                for key, _ in quarterly.SUBMISSION_FIELDS
+                if key in request.GET
+            },
+        }
+    )
     return render(
         request,
         "reports/quarterly.html",
@@ -243,6 +273,9 @@ def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
             **quarterly.template_context(summary),
             "unit": unit,
             "quarters": (1, 2, 3, 4),
+            "submission_fields": [
+                (key, label, summary.submission[key]) for key, label in quarterly.SUBMISSION_FIELDS
+            ],
             "query": query,
         },
     )
@@ -262,6 +295,7 @@ def quarterly_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         user=request.user,
         list_limit=quarterly.list_limit_for(fmt),
     )
+    summary.submission = quarterly.submission_from(request.GET, unit)
     data = quarterly.render(summary, fmt=fmt)
     _audit_export(
         request,
@@ -291,6 +325,11 @@ def quarterly_job(request: HttpRequest, code: str) -> HttpResponse:
         kind=JobKind.QUARTERLY,
         unit=unit,
         fmt=ReportFormat.PDF,
-        params={"year": year, "quarter": quarter, "with_subunits": subunits},
+        params={
+            "year": year,
+            "quarter": quarter,
+            "with_subunits": subunits,
+            "submission": quarterly.submission_from(request.GET, unit),
+        },
     )
     return redirect("reports:job", pk=job.pk)

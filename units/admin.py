@@ -87,7 +87,16 @@ class UnitAdmin(OrgAdmin):
     ]
     search_fields = ["name", "short_name", "code"]
     list_filter = ["level_labels"]
-    fields = ["name", "short_name", "code", "parent", "level_labels", "form_layout", "order"]
+    fields = [
+        "name",
+        "short_name",
+        "code",
+        "parent",
+        "level_labels",
+        "form_layout",
+        "duties",
+        "order",
+    ]
 
     def get_queryset(self, request):
         return (

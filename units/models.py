@@ -48,6 +48,8 @@ class Unit(models.Model):
     form_layout = models.CharField(
         "一览表样式", max_length=10, choices=FormLayout.choices, default=FormLayout.SEED000
     )
+    # Printed in the leadership form's 单位职能 row (reports/layouts.py).
+    duties = models.TextField("单位职能", blank=True)
     order = models.PositiveIntegerField("排序", default=0)
 
     class Meta:
@@ -99,6 +101,8 @@ class Department(models.Model):
     )
     name = models.CharField("部室名称", max_length=100)
     code = models.CharField("部室代码", max_length=40, blank=True)
+    # Printed in the department form's 部室职责 row (reports/layouts.py).
+    duties = models.TextField("部室职责", blank=True)
     head = models.ForeignKey(
         "Person",
         verbose_name="部室负责人",

@@ -24,7 +24,7 @@ def test_export_form_pdf(reg, tmp_path):
         "-o",
         str(out),
     )
-    text = pdf_text(out.read_bytes())
+    text = pdf_text(out.read_bytes()).replace("\n", "")
     assert "李晓燕" in text and "利用文件收发便利泄露未公开信息" in text
 
 

@@ -185,7 +185,42 @@ def test_pdf_has_the_tables_and_the_heat_map(q1):
     assert "广元市红十字会2026年第1季度廉政风险防控情况汇总" in text
     assert "风险等级×风险类别" in text
     assert "大额资金使用" in text and "坐支现金、公款私存" in text
-    assert "第1页共2页" in text
+    assert "第1页共" in text
+    # A summary that can be sent upward: its header and footer
+    for caption in ("报送单位", "报送日期", "文号", "制表人：", "审核人：", "（盖章）"):
+        assert caption in text
+    # the charts are drawn in the PDF too (their text is real text): the trend's quarters
+    assert "2025年第2季度" in text and "2026年第1季度" in text
+    # one date style, one unit: no ISO date, the unit's name is not repeated on every row
+    assert "2026-" not in text
+    assert text.count("广元市红十字会") <= 4
+
+
+def test_submission_fields_are_editable_before_export(reg, login, demo):
+    from tests.reports.conftest import pdf_text as text_of
+
+    params = {
+        "year": 2026,
+        "quarter": 1,
+        "sender": "广元市红十字会纪检组",
+        "sent_on": "2026-04-03",
+        "doc_no": "广红纪〔2026〕5号",
+        "preparer": "杨帆",
+        "reviewer": "郑立新",
+    }
+    client = login(demo["inspector"])
+    page = client.get(reverse("reports:quarterly", args=["GYRC"]), params).content.decode()
+    assert "广红纪〔2026〕5号" in page and 'name="doc_no"' in page
+    response = client.get(reverse("reports:quarterly_export", args=["GYRC", "pdf"]), params)
+    text = text_of(response.content).replace("\n", "").replace(" ", "")
+    for value in (
+        "广元市红十字会纪检组",
+        "2026年4月3日",
+        "广红纪〔2026〕5号",
+        "制表人：杨帆",
+        "审核人：郑立新",
+    ):
+        assert value in text
 
 
 def test_html_page_has_the_svg_charts(reg, login, demo):
@@ -194,7 +229,14 @@ def test_html_page_has_the_svg_charts(reg, login, demo):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.count("<svg") == 2 and "风险等级×风险类别热力图" in body
+    assert body.count("<svg") >= 4
+    for chart in (
+        "各部室进度",
+        "风险等级×风险类别热力图",
+        "各部室风险点（按等级）",
+        "近四个季度趋势",
+    ):
+        assert f'aria-label="{chart}"' in body
     # 办公室: the cashier's draft and 2 filed forms (自查填报 … 已备案, then the total).
     cells = "".join(f'<td class="num">{n}</td>' for n in (1, 0, 0, 0, 0, 2, 3))
     assert f"<td>办公室</td>{cells}" in body
@@ -227,8 +269,8 @@ def test_quarterly_access(reg, login, demo, outsider, persona, status):
 
 # The summary's queries whatever the number of units: units, departments, progress, points
 # (two), level changes (two), re-rated forms, objections (two), rating windows (four),
-# overdue, supervision (one); plus the reader's roles and grants.
-QUERIES = 17
+# overdue, supervision (one), the four quarters' trend (two); plus the reader's roles and grants.
+QUERIES = 19
 
 
 def _add_subunit_with_form(parent: Unit) -> None:
@@ -337,13 +379,13 @@ def test_long_lists_are_cut_on_the_page_and_counted_in_full(reg, login, demo, mo
     assert one.shortened()["overdue"] == {"shown": 1, "total": 2}
     # Excel and JSON list everything; the page says how much it shows and where the rest is.
     assert quarterly.list_limit_for("xlsx") is None and quarterly.list_limit_for("json") is None
-    monkeypatch.setattr(quarterly, "PAGE_LIST_LIMIT", 2)
+    monkeypatch.setattr(quarterly.summary, "PAGE_LIST_LIMIT", 2)
     body = (
         login(demo["inspector"])
         .get(reverse("reports:quarterly", args=["GYRC"]), {"year": 2026, "quarter": 1})
         .content.decode()
     )
-    assert "四、重点岗位一级风险点（共 3 个）" in body
+    assert "四、重点岗位一级风险点" in body and "共3个" in body
     assert "共 3 条，此处列出前 2 条；完整清单请下载 Excel 或 JSON。" in body
     document = json.loads(
         login(demo["inspector"])

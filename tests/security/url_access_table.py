@@ -112,6 +112,7 @@ def demo_objects() -> dict:
     """Real objects of the demo (organisation, the 2026 round part-way along the chain), for
     object URLs. A few records the demo lacks (a finished report job, a minutes attachment, a
     queued task) are added here, inside the test's rolled-back transaction."""
+    import datetime
     import datetime as dt
 
     from django.contrib.auth.models import User
@@ -123,7 +124,15 @@ def demo_objects() -> dict:
     from audit.models import AuditEvent, DualControlKind, DualControlRequest
     from powers.demo import load_demo_powers
     from powers.models import PowerChange, PowerItem, UnitPowerKind
-    from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
+    from reports.models import (
+        JobKind,
+        JobState,
+        ReportFile,
+        ReportFormat,
+        ReportJob,
+        RoundGroupMember,
+        RoundPhase,
+    )
     from reports.services import form_report_file
     from reports.tasks import run_report_job
     from riskreg import clock
@@ -220,6 +229,17 @@ def demo_objects() -> dict:
         "job": job,
         "taskresult": DBTaskResult.objects.first(),
         "libraryentry": LibraryEntry.objects.first(),
+        "roundgroupmember": RoundGroupMember.objects.get_or_create(
+            round=Round.objects.get(unit=unit, title="2026年度廉政风险排查"),
+            role="leader",
+            name="周文涛",
+        )[0],
+        "roundphase": RoundPhase.objects.get_or_create(
+            round=Round.objects.get(unit=unit, title="2026年度廉政风险排查"),
+            name="排查风险",
+            end=datetime.date(2026, 5, 31),
+            work="查找岗位廉政风险点",
+        )[0],
         "transitionlog": TransitionLog.objects.filter(form=staff_form).first(),
         "signature": Signature.objects.filter(form__unit=unit).first(),
         "publicnotice": PublicNotice.objects.filter(form=notice_form).first(),
@@ -402,6 +422,11 @@ URL_TABLE: dict[str, Row] = {
     ),
     # --- admin: risk library (integrity office only); rounds read-only for their office ---
     **_model_rows("risks.libraryentry", "libraryentry", admin=NONE, auditor=NONE, office=ORG_ADMIN),
+    # the round's documents (领导小组成员名单, 工作安排表): the integrity office of its unit
+    **_model_rows(
+        "reports.roundgroupmember", "roundgroupmember", admin=NONE, auditor=NONE, office=ORG_ADMIN
+    ),
+    **_model_rows("reports.roundphase", "roundphase", admin=NONE, auditor=NONE, office=ORG_ADMIN),
     **_model_rows(
         "risks.round",
         "round",
@@ -542,6 +567,7 @@ URL_TABLE: dict[str, Row] = {
     "reports:register": Row(UNIT_MEMBERS, _gyrc),
     "reports:register_xlsx": Row(UNIT_MEMBERS, _gyrc),
     "reports:volume_request": Row(POST_ONLY, _gyrc),
+    "reports:round_documents": Row(UNIT_MEMBERS, lambda o: ["GYRC", o["round"].pk, "xlsx"]),
     # The quarterly summary is for discipline inspection, its office and the principal.
     "reports:quarterly": Row(logged_in(404, principal=200, office=200, inspector=200), _gyrc),
     "reports:quarterly_export": Row(
