@@ -95,6 +95,10 @@ TASKS = {
     }
 }
 
+# Risk points in a report's scope above which an export is built by the background worker
+# instead of in the request (reports/exports.py; how the default was chosen: docs/benchmarks.md).
+REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 2000)
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
