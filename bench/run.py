@@ -24,6 +24,7 @@ CASE_MODULES = [
     "bench.cases_pages",
     "bench.cases_load",
     "bench.cases_reports",
+    "bench.cases_admin",
 ]
 
 
