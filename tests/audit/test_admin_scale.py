@@ -98,3 +98,30 @@ def test_sqlite_counts_exactly(client, demo, monkeypatch):
     client.force_login(demo["auditor"])
     cl = client.get(reverse(LIST)).context["cl"]
     assert not cl.paginator.estimated and cl.result_count == cl.queryset.count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans only")
+def test_every_search_branch_reads_an_index_on_postgresql(demo):
+    from audit.admin import _search
+    from audit.models import AuditEvent
+
+    _events(demo["staff"], 20)
+
+    def plan(term: str) -> str:
+        sql, params = _search(AuditEvent.objects.all(), term).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    words = plan("demo_st")
+    for index in (
+        "audit_search_username",
+        "audit_search_name",
+        "audit_search_object",
+        "audit_search_object_id",
+    ):
+        assert f"Bitmap Index Scan on {index}" in words, words
+    address = plan("10.0.0.3")
+    assert "Bitmap Index Scan on audit_search_address" in address, address
+    assert "Seq Scan" not in words + address
