@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick e2e lint format system-deps install migrate demo bench clean
+.PHONY: run test test-quick e2e lint format system-deps install migrate demo bench cluster-test clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "需要 Python 3.11（$(PY)）"; exit 1; }
@@ -30,7 +30,7 @@ demo: migrate
 
 # The background worker (long reports, django-tasks) runs beside the web server and stops with it.
 run: demo
-	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
+	DEBUG=1 $(BIN)/python manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -49,6 +49,12 @@ test-quick: install
 bench: install
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The whole production topology on this machine (PostgreSQL primary + replica, PgBouncer,
+# SeaweedFS S3, two gunicorn servers, two workers, nginx), one round and four failure drills
+# through nginx; everything runs in a temporary folder on ports 17xxx and is stopped at the end.
+cluster-test: install
+	$(BIN)/python scripts/cluster_test.py
 
 # The browser journeys alone (also part of `make test` when /usr/bin/chromium exists).
 e2e: install

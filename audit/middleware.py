@@ -1,15 +1,22 @@
-"""Security middleware: the Content-Security-Policy header, the idle session's renewal and the
-forced password change."""
+"""Security middleware: the Content-Security-Policy header, the idle session's renewal, the
+second factor after the password, the forced password change, and the break-glass audit."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import SuspiciousOperation
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
-from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT
+from audit.enums import AuditAction
+from audit.mfa import PENDING_ENROL, SESSION_MFA_PENDING
+from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT, audit_record
+
+log = logging.getLogger(__name__)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -55,7 +62,15 @@ class PasswordChangeRequiredMiddleware:
     until they have chosen their own. The flag is put in the session at login, so ordinary
     requests cost no query."""
 
-    ALLOWED_URL_NAMES = ("password_change", "password_change_done", "logout", "login")
+    # The second factor comes first (SecondFactorMiddleware), then the password change.
+    ALLOWED_URL_NAMES = (
+        "password_change",
+        "password_change_done",
+        "logout",
+        "login",
+        "mfa_verify",
+        "mfa_enrol",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -76,3 +91,73 @@ class PasswordChangeRequiredMiddleware:
         if path.startswith((settings.STATIC_URL, settings.MEDIA_URL)):
             return True
         return any(path == reverse(name) for name in self.ALLOWED_URL_NAMES)
+
+
+class SecondFactorMiddleware:
+    """After the password, before any other page: the second factor. A person with a device
+    is sent to enter a code; one who must have a device and has none, to enrol (audit/mfa.py).
+    What is owed is put in the session at login, so ordinary requests cost no query."""
+
+    ALLOWED_URL_NAMES = ("mfa_verify", "mfa_enrol", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        step = session.get(SESSION_MFA_PENDING) if session is not None else None
+        if (
+            step
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(settings.STATIC_URL)
+            and not any(request.path == reverse(name) for name in self.ALLOWED_URL_NAMES)
+        ):
+            return redirect("mfa_enrol" if step == PENDING_ENROL else "mfa_verify")
+        return self.get_response(request)
+
+
+class BreakGlassAuditMiddleware:
+    """Every request of a break-glass superuser goes to the audit log: it stays outside daily
+    work, and each use of it is visible to the audit admin."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_superuser:
+            audit_record(
+                request=request,
+                actor=user,
+                action=AuditAction.BREAK_GLASS,
+                details={
+                    "method": request.method,
+                    "path": request.path[:300],
+                    "status": response.status_code,
+                },
+            )
+        return response
+
+
+class BadInputMiddleware:
+    """The last guard of "bad input is never a 500": a number no database column can hold
+    (a 40-digit id) reaches the database as OverflowError (SQLite) or DataError (PostgreSQL);
+    either is the client's mistake and answers 400 with the project's Chinese page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, OverflowError | DataError):
+            log.info(
+                "bad input refused with 400: %s %s: %s", request.method, request.path, exception
+            )
+            handler = get_resolver().resolve_error_handler(400)
+            return handler(request, exception=SuspiciousOperation(str(exception)))
+        return None

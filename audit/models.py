@@ -1,8 +1,11 @@
 """The audit log (安全审计) and the per-account password state (forced change).
 
 AuditEvent is append-only: the model refuses updates and deletes, its querysets refuse bulk
-updates and deletes, the admin has no change or delete permission, and a database trigger
-refuses UPDATE. The only way rows leave is `purge_audit`, for rows older than the retention.
+updates and deletes, the admin has no change or delete permission, and database triggers
+refuse UPDATE and DELETE. The only way rows leave is `purge_audit`, for rows older than the
+retention. Every row is
+numbered and hash-chained to the previous one (audit/chain.py), so a change made behind the
+application's back is found by `verify_audit`.
 """
 
 from django.conf import settings
@@ -11,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from audit.chain import GENESIS, chain_append
 from audit.enums import AuditAction, AuditOutcome
 
 
@@ -65,6 +69,11 @@ class AuditEvent(models.Model):
         "结果", max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
     )
     details = models.JSONField("详情", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The hash chain (audit/chain.py): position, algorithm, previous row's hash, this row's.
+    seq = models.BigIntegerField("序号", unique=True, editable=False)
+    hash_algorithm = models.CharField("哈希算法", max_length=10, editable=False)
+    prev_hash = models.CharField("前一条哈希", max_length=64, editable=False)
+    row_hash = models.CharField("本条哈希", max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -94,7 +103,7 @@ class AuditEvent(models.Model):
         if not self._state.adding:
             raise AuditLogIsAppendOnly()
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        chain_append(self, lambda: super(AuditEvent, self).save(*args, **kwargs))
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly()
@@ -105,6 +114,26 @@ class AuditEvent(models.Model):
             return AuditAction(self.action)
         except ValueError:
             return None
+
+
+class AuditChainHead(models.Model):
+    """The one row holding the end of the hash chain (and where a purge left its start).
+
+    Writers lock it for the rest of their transaction (audit.chain.chain_append)."""
+
+    last_seq = models.BigIntegerField("最后序号", default=0)
+    last_hash = models.CharField("最后哈希", max_length=64, default=GENESIS)
+    # The last row removed by purge_audit: verification starts after it.
+    anchor_seq = models.BigIntegerField("清理截止序号", default=0)
+    anchor_hash = models.CharField("清理截止哈希", max_length=64, default=GENESIS)
+
+    class Meta:
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"第 {self.last_seq} 号 {self.last_hash[:12]}…"
 
 
 class PasswordChangeReason(models.TextChoices):
@@ -139,3 +168,69 @@ class PasswordPolicyState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {'须修改密码' if self.must_change else '正常'}"
+
+
+class DualControlKind(models.TextChoices):
+    GRANT = "grant", "授予受保护角色"
+    REVOKE = "revoke", "撤销受保护角色"
+    RESET_PASSWORD = "reset_password", "重置密码"
+    RESET_MFA = "reset_mfa", "重置动态口令"
+
+
+class DualControlState(models.TextChoices):
+    PENDING = "pending", "待批准"
+    APPROVED = "approved", "已批准并执行"
+    REJECTED = "rejected", "已驳回"
+
+
+class DualControlRequest(models.Model):
+    """A change only two people together may make (双人审批): granting or revoking 安全审计员 or
+    纪检监督, and recovering the account (password, second factor) of someone holding them.
+    One person asks, another approves; the change is made at approval, and both steps are in
+    the audit log."""
+
+    kind = models.CharField("事项", max_length=20, choices=DualControlKind.choices)
+    target = models.ForeignKey(
+        "units.Person", verbose_name="对象人员", on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField("角色", max_length=30, blank=True)
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="适用单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    include_subunits = models.BooleanField("含下级单位", default=False)
+    reason = models.CharField("理由", max_length=300)
+    state = models.CharField(
+        "状态", max_length=10, choices=DualControlState.choices, default=DualControlState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "双人审批申请"
+        verbose_name_plural = "双人审批申请"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        what = self.get_kind_display()
+        if self.role:
+            from units.enums import GrantedRole
+
+            what += f"（{GrantedRole(self.role).label}）"
+        return f"{self.target} · {what} · {self.get_state_display()}"

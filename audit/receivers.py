@@ -1,7 +1,8 @@
 """Turn the authentication signals of django.contrib.auth and django-axes into audit rows.
 
 These are the only signals in riskreg: logins, logouts and lockouts are announced by the
-framework, not by our code, so there is no service to call instead.
+framework, not by our code, so there is no service to call instead. The same goes for a new
+database connection, on which SQLite needs the function its audit DELETE trigger asks.
 """
 
 import time
@@ -9,9 +10,12 @@ import time
 from axes.signals import user_locked_out
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
+from audit.chain import sqlite_delete_allowed
 from audit.enums import AuditAction, AuditOutcome
+from audit.mfa import SESSION_MFA_PENDING, pending_step
 from audit.selectors import password_change_required
 from audit.services import SESSION_MUST_CHANGE, SESSION_RENEWED_AT, audit_record
 
@@ -28,6 +32,12 @@ def record_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         # Logging in saves the session with a fresh expiry: the next page need not renew it.
         request.session[SESSION_RENEWED_AT] = int(time.time())
+        # What the login still owes before any page opens (audit/mfa.py).
+        step = pending_step(user)
+        if step:
+            request.session[SESSION_MFA_PENDING] = step
+        else:
+            request.session.pop(SESSION_MFA_PENDING, None)
         if password_change_required(user):
             request.session[SESSION_MUST_CHANGE] = True
         else:
@@ -71,3 +81,11 @@ def record_lockout(sender, request, username, ip_address, **kwargs):
         outcome=AuditOutcome.FAILURE,
         details={"username": username or "", "ip_address": ip_address or ""},
     )
+
+
+@receiver(connection_created, dispatch_uid="audit_sqlite_delete_guard")
+def register_sqlite_delete_guard(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "riskreg_audit_delete_allowed", 0, sqlite_delete_allowed
+        )

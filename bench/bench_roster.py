@@ -139,7 +139,12 @@ def run(rows: int, repeat: int) -> dict:
 
         def imp(data, unit=unit, dry_run=False):
             result = services.roster_import(
-                unit=unit, content=data, file_name="bench.xlsx", dry_run=dry_run
+                unit=unit,
+                content=data,
+                file_name="bench.xlsx",
+                dry_run=dry_run,
+                # Generated names repeat: same-name warnings are accepted, as --accept-warnings.
+                accept_warnings=True,
             )
             assert result.ok, result.plan.errors[:3]
             return result

@@ -8,7 +8,7 @@ row of its own. (Until 2026-11 the floor built a new test Client for every reque
 ~20 ms of set-up per request and made every ratio look ~25× better than it was.)
 
 Query counts: every list page is measured at 3 and at 300 rows, each situation built in a fresh
-synthetic unit (units.scale.generate with one state and one department) inside a transaction
+synthetic unit (bench.scale.generate with one state and one department) inside a transaction
 that is rolled back, so the big data set of the timing cases stays as it was. The counts must
 be equal.
 
@@ -26,10 +26,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench.run import Result, summary, timed
+from bench.scale import generate
 from risks.models import RiskForm, RiskPoint, Round
 from units.enums import GrantedRole, PostTier
 from units.models import Person, RoleGrant, Unit
-from units.scale import generate
 from workflow.enums import FormState
 from workflow.models import Notification
 

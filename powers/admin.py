@@ -87,6 +87,14 @@ class PowerItemAdmin(OfficeOnly, ImportExportMixin, admin.ModelAdmin):
 class UnitPowerKindAdmin(OfficeOnly, admin.ModelAdmin):
     list_display = ["name", "unit"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        units = _office_units(request)
+        if db_field.name == "unit" and units is not None:
+            from units.models import Unit
+
+            kwargs["queryset"] = Unit.objects.filter(pk__in=units)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return _is_office(request)
 

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from access.rules import forms_visible_to
@@ -46,13 +47,15 @@ def catalogue_items(
     return (
         _scoped_items(user, qs)
         .select_related("unit", "department", "post__department", "confirmed_by__person")
-        .annotate(n_steps=Count("steps", distinct=True))
+        .annotate(
+            n_steps=Count("steps", distinct=True),
+            owner_department_order=Coalesce("department__order", "post__department__order"),
+            owner_department_id=Coalesce("department_id", "post__department_id"),
+        )
         .order_by(
-            "department__order",
-            "post__department__order",
-            "post__department_id",
-            "department_id",
-            "post__order",
+            F("owner_department_order").asc(nulls_last=True),
+            F("owner_department_id").asc(nulls_last=True),
+            F("post__order").asc(nulls_first=True),
             "post_id",
             "order",
             "id",

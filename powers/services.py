@@ -130,7 +130,9 @@ def item_update(
 ) -> PowerItem:
     """Change an item. A change to a confirmed item makes it a draft again (确权 anew)."""
     item = (
-        PowerItem.objects.select_for_update().select_related("post", "department").get(pk=item.pk)
+        PowerItem.objects.select_for_update(of=("self",))
+        .select_related("post", "department")
+        .get(pk=item.pk)
     )
     changes = _item_diff(item, data)
     if not changes:

@@ -105,6 +105,10 @@ class ReportJob(models.Model):
     # What the file was built from (reports.exports.fingerprint): the same export asked again
     # with no change to its data finds this job and its file instead of building a new one.
     fingerprint = models.CharField("数据指纹", max_length=64, blank=True, db_index=True)
+    # The worker running the job (ops.WorkerHeartbeat) and how many runs it took: a job whose
+    # worker died is queued again, then failed (ops/workers.py).
+    worker_id = models.CharField("后台进程", max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 

@@ -51,6 +51,7 @@ from access.rules import reads_every_form_in
 from reports import excel
 from reports.pdf import html_to_pdf, render_print_html
 from reports.selectors import OPERATOR, Reader, scoped_forms
+from riskreg import clock
 from risks.enums import RiskCategory, RiskLevel
 from risks.models import RiskForm, RiskPoint
 from supervision import quarterly as supervision_quarterly
@@ -233,7 +234,7 @@ def build_summary(
 ) -> Summary:
     """The summary; `list_limit` cuts the long lists (the totals still count every row)."""
     start, end = quarter_bounds(year, quarter)
-    as_of = min(end, timezone.localdate())
+    as_of = min(end, clock.today())
     units = summary_units(unit, with_subunits)
     s = Summary(unit, units, year, quarter, with_subunits, start, end, as_of)
     s.list_limit = list_limit
@@ -667,6 +668,7 @@ def build_summary(
             {
                 "form_id": f.pk,
                 "unit": f.unit.name,
+                "round": f.round.title,
                 "department": dept_name(f.department.name if f.department_id else None),
                 "subject": f.subject_title,
                 "state": state_labels[f.state_at],

@@ -239,16 +239,23 @@ def may_read_job(user, job: ReportJob) -> bool:
     return can_read_register(user, job.unit)
 
 
-def report_job_run(*, job_id: str) -> None:
+def report_job_run(*, job_id: str, worker_id: str = "") -> None:
     """Build a job's file. Access is checked again as the requester, at run time: a role lost
-    since the request means no file."""
+    since the request means no file. The job records its worker, so that another worker takes
+    it over if this one dies (ops/workers.py)."""
+    from django.db.models import F
+
     from reports import selectors
 
     job = ReportJob.objects.select_related("unit", "requested_by").get(pk=job_id)
     if job.is_finished:
         return
     ReportJob.objects.filter(pk=job.pk).update(
-        state=JobState.RUNNING, progress=5, message="正在读取数据"
+        state=JobState.RUNNING,
+        progress=5,
+        message="正在读取数据",
+        worker_id=worker_id[:64],
+        attempts=F("attempts") + 1,
     )
     report = _job_progress(job)
     try:

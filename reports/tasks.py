@@ -1,10 +1,11 @@
-"""Background tasks (django-tasks; the database backend's `manage.py db_worker` runs them)."""
+"""Background tasks (django-tasks; `manage.py worker` — db_worker with heartbeats — runs them)."""
 
 from django_tasks import task
 
 
-@task()
-def run_report_job(job_id: str) -> None:
+@task(takes_context=True)
+def run_report_job(context, job_id: str) -> None:
     from reports.services import report_job_run
 
-    report_job_run(job_id=job_id)
+    worker_ids = getattr(context.task_result, "worker_ids", None) or []
+    report_job_run(job_id=job_id, worker_id=worker_ids[-1] if worker_ids else "")

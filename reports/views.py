@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.rules import can_read_quarterly
@@ -18,6 +17,7 @@ from audit.services import audit_record
 from reports import exports, layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
+from riskreg import clock
 from workflow.enums import FormState
 
 REGISTER_PAGE_SIZE = 100
@@ -221,7 +221,7 @@ def job_download(request: HttpRequest, pk) -> HttpResponse:
 
 def _quarter_params(request: HttpRequest) -> tuple[int, int, bool]:
     """Year and quarter from the query; bad or missing values fall back to the current quarter."""
-    today = timezone.localdate()
+    today = clock.today()
     try:
         year = int(request.GET.get("year", today.year))
         quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))

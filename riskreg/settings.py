@@ -1,11 +1,13 @@
 """Settings for riskreg, read from the environment (see README, "配置 / Settings")."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.storage import storage_from_aws_env, storage_from_url
 from riskreg.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +38,10 @@ INSTALLED_APPS = [
     "guardian",
     "import_export",
     "axes",
+    # Second factor (audit/mfa.py): TOTP in an authenticator app, one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "units",
     "risks",
     "workflow",
@@ -45,12 +51,15 @@ INSTALLED_APPS = [
     "access",
     "supervision",
     "powers",
+    "ops",
     # Background jobs for long reports (reports/tasks.py); `manage.py db_worker` runs them.
     "django_tasks",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id (ops/logs.py).
+    "ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "audit.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -61,8 +70,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.middleware.BreakGlassAuditMiddleware",
+    "audit.middleware.SecondFactorMiddleware",
     "audit.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Heavy read-only pages read from DATABASE_REPLICA_URL when set (ops/replica.py).
+    "ops.replica.ReplicaMiddleware",
+    # A number out of any column's range (a 40-digit id) answers 400, not 500.
+    "audit.middleware.BadInputMiddleware",
     # Last, as django-axes requires: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -99,29 +114,59 @@ TASKS = {
 # instead of in the request (reports/exports.py; how the default was chosen: docs/benchmarks.md).
 REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 2000)
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+# PgBouncer in transaction mode (PGBOUNCER=1) cannot keep server-side cursors across
+# transactions; Django then fetches without them.
+PGBOUNCER = env_bool("PGBOUNCER", False)
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(
+        url,
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers work while one writer commits; a busy timeout queues writers.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
-    "DATABASE_JIT", False
-):
-    # PostgreSQL's JIT compiles the plan of any query it estimates as costly; for the short
-    # aggregations of a web page the compilation takes longer than the query (measured: 374 of
-    # 586 ms of the quarterly progress table). Off for our connections; DATABASE_JIT=1 restores it.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while one writer commits; a busy timeout queues writers.
+        db["OPTIONS"] = {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+        db["CONN_MAX_AGE"] = 0
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        options = db.setdefault("OPTIONS", {})
+        # A database that is down must not hold a page for long: fail fast, fall back.
+        options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        if not env_bool("DATABASE_JIT", False):
+            # PostgreSQL's JIT compiles the plan of any query it estimates as costly; for the
+            # short aggregations of a web page the compilation takes longer than the query
+            # (measured: 374 of 586 ms of the quarterly progress table). Off for our
+            # connections; DATABASE_JIT=1 restores it.
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return db
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+if PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica for the heavy read-only pages (ops/replica.py); tests mirror the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ops.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+# After a write, the person's pages read from the primary this long (read-your-writes).
+READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 60)
+# URL names whose reads go to the replica (or decorate a view with ops.replica.replica_reads).
+REPLICA_VIEWS = [
+    "reports:quarterly",
+    "reports:quarterly_export",
+    "reports:register",
+    "reports:register_xlsx",
+    "workflow:board",
+    "supervision:desk",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -161,8 +206,18 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Filed PDFs, minutes, uploads and job outputs: local disk (MEDIA_ROOT) by default; an
+# S3-compatible store with STORAGE_URL or the AWS_* variables (format in ops/storage.py).
+STORAGE_URL = env_str("STORAGE_URL")
+_default_storage = (
+    storage_from_url(STORAGE_URL)
+    if STORAGE_URL
+    else storage_from_aws_env(os.environ)
+    or {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -171,7 +226,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
@@ -223,13 +277,25 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = (
     ["username", "ip_address"] if env_bool("LOCKOUT_BY_ADDRESS", default=True) else ["username"]
 )
+# A success clears only its own user name's failures, never the address's failures against
+# other accounts (audit/lockout.py): someone else's good login cannot reset a guessing run.
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "audit.lockout.UsernameResetHandler"
 AXES_LOCKOUT_CALLABLE = "audit.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.net.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ADMIN = False  # unlock by a password reset or `manage.py axes_reset_username`
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
 AXES_VERBOSE = False
+# Second factor (audit/mfa.py): required for these roles (Chinese labels or codes, comma
+# separated) and for break-glass superusers; optional for everyone else.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "系统管理员,安全审计员,纪检监督,廉防办")
+OTP_TOTP_ISSUER = "廉政风险防控管理系统"
+# The audit log (audit/chain.py): the key signing exported period digests (HMAC); without it
+# the export is refused. Keep it apart from SECRET_KEY and from the database's operators.
+AUDIT_DIGEST_KEY = env_str("AUDIT_DIGEST_KEY")
+# Only the test settings turn this on: the test runner empties tables with DELETE (SQLite).
+AUDIT_DELETE_UNGUARDED = False
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -254,9 +320,35 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": ["'none'"],
 }
 
+# Background workers (ops/workers.py): heartbeat period, silence after which a worker is
+# taken for dead and its jobs are queued again (at most JOB_MAX_ATTEMPTS runs in all).
+HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# `manage.py run_daily` (a timer on every machine; each job runs once a day in all).
+DAILY_JOBS = {
+    "close_due_rating_windows": "workflow.services.rating_windows_close_due",
+}
+
+# /healthz answers over plain HTTP to the load balancer.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# LOG_FORMAT=json: one JSON object per line with the request id (ops/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

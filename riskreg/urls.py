@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from audit.views import PasswordChangeView
+from ops.health import healthz
 from riskreg.forms import LoginForm
 
 
@@ -16,6 +17,7 @@ class FaviconView(RedirectView):
 
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # no login, no data (ops/health.py)
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -36,6 +38,7 @@ urlpatterns = [
     ),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, downloads).
     path("favicon.ico", FaviconView.as_view()),
+    path("", include("audit.urls")),  # second factor, 账号安全, 双人审批
     path("admin/", admin.site.urls),
     path("", include("risks.urls")),
     path("workflow/", include("workflow.urls")),

@@ -6,7 +6,7 @@ import datetime
 from django import forms
 
 from risks.enums import Harm, Likelihood, RiskLevel, categories_for
-from risks.models import RiskForm, RiskPoint
+from risks.models import RiskForm, RiskPoint, Round
 from risks.services import MAX_MEASURES, PointInput
 from units.models import Department, Person, Unit
 from workflow.enums import FormState
@@ -167,10 +167,10 @@ class RoundOpenForm(forms.Form):
         label="轮次名称", max_length=100, help_text="如：2026年度廉政风险排查。"
     )
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    self_check_deadline = forms.DateField(label="自查填报截止", required=False)
-    dept_review_deadline = forms.DateField(label="部室审核截止", required=False)
-    mass_review_deadline = forms.DateField(label="群众评议截止", required=False)
-    collective_deadline = forms.DateField(label="集体审定截止", required=False)
+    self_check_deadline = forms.DateField(label="自查填报截止")
+    dept_review_deadline = forms.DateField(label="部室审核截止")
+    mass_review_deadline = forms.DateField(label="群众评议截止")
+    collective_deadline = forms.DateField(label="集体审定截止")
     notice_working_days = forms.IntegerField(
         label="公示期（工作日）",
         min_value=1,
@@ -194,12 +194,25 @@ class RoundOpenForm(forms.Form):
                 attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"
             )
             self.fields[name].error_messages["invalid"] = "请输入正确的日期，如 2026-03-31。"
+            self.fields[name].error_messages["required"] = (
+                f"请填写“{self.fields[name].label}”日期。"
+            )
         for name in ("title", "year", "notice_working_days"):
-            self.fields[name].widget.attrs["class"] = "form-control"
-        self.fields["unit"].widget.attrs["class"] = "form-select"
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-control"
+        if "unit" in self.fields:
+            self.fields["unit"].widget.attrs["class"] = "form-select"
+        self.fields["notice_working_days"].error_messages["required"] = "请填写公示期（工作日）。"
 
     def clean(self):
         data = super().clean()
+        unit, title = data.get("unit"), (data.get("title") or "").strip()
+        if unit and title and Round.objects.filter(unit=unit, title=title).exists():
+            self.add_error(
+                "title",
+                f"本单位已有“{title}”。要调整它的截止日期或公示期，请打开该轮次点“修改截止日期”；"
+                "要开启新的轮次，请另起名称。",
+            )
         previous: tuple[str, datetime.date] | None = None
         for name in self.DEADLINES:
             value = data.get(name)
@@ -212,6 +225,15 @@ class RoundOpenForm(forms.Form):
                 )
             previous = (name, value)
         return data
+
+
+class RoundEditForm(RoundOpenForm):
+    """The deadlines and notice length of an existing round (its own edit page)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, units=[], **kwargs)
+        for name in ("unit", "title", "year"):
+            del self.fields[name]
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -7,14 +7,15 @@ annotations); the query-count tests in tests/risks say so.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from access import rules as access
 from riskreg.db import SubqueryCount
 from risks.enums import SubjectKind
 from risks.models import LibraryEntry, RiskForm, RiskPoint, Round
-from units.models import Department, Person, Unit
+from units.enums import PostTier
+from units.models import Department, Person, Post, Unit
 from workflow.enums import FormState
 
 
@@ -181,3 +182,129 @@ def unit_people(unit: Unit) -> QuerySet[Person]:
         .select_related("department", "post")
         .order_by("department__order", "post__order", "employee_no")
     )
+
+
+def missing_forms(rnd: Round) -> list[RiskForm]:
+    """The forms a round still lacks, unsaved: one per (active post, active holder) —
+    concurrent posts included —, one per department (filled by its head) and one for the
+    leadership (filled by the principal). Subjects that already have a form in the round, in
+    any version, are left out. A round not saved yet (the opening preview) lacks them all."""
+    unit = rnd.unit
+    existing = set(rnd.forms.values_list("subject_key", flat=True)) if rnd.pk else set()
+    posts = {p.pk: p for p in Post.objects.filter(unit=unit, active=True).select_related()}
+    people = list(
+        Person.objects.filter(unit=unit, active=True)
+        .prefetch_related("concurrent_posts")
+        .order_by("employee_no")
+    )
+    candidates: list[RiskForm] = []
+    principal: Person | None = None
+    for person in people:
+        held = ([person.post_id] if person.post_id else []) + [
+            p.pk for p in person.concurrent_posts.all()
+        ]
+        for post_id in dict.fromkeys(held):
+            post = posts.get(post_id)
+            if post is None:
+                continue
+            if post.tier == PostTier.PRINCIPAL and principal is None:
+                principal = person
+            candidates.append(
+                RiskForm(
+                    round=rnd,
+                    unit=unit,
+                    subject_kind=SubjectKind.POST,
+                    post=post,
+                    department_id=post.department_id,
+                    filler=person,
+                )
+            )
+    for dept in Department.objects.filter(unit=unit).select_related("head"):
+        head = dept.head if dept.head_id and dept.head.active else None
+        candidates.append(
+            RiskForm(
+                round=rnd,
+                unit=unit,
+                subject_kind=SubjectKind.DEPARTMENT,
+                department=dept,
+                filler=head,
+            )
+        )
+    candidates.append(
+        RiskForm(round=rnd, unit=unit, subject_kind=SubjectKind.LEADERSHIP, filler=principal)
+    )
+    missing = []
+    for form in candidates:
+        key = form.compute_subject_key()
+        if key in existing:
+            continue
+        form.subject_key = key
+        existing.add(key)
+        missing.append(form)
+    return missing
+
+
+@dataclass
+class FormsPlan:
+    """What opening a round (or 补建) would create, by kind."""
+
+    post_forms: int
+    people: int
+    posts: int
+    department_forms: int
+    leadership_forms: int
+
+    @property
+    def total(self) -> int:
+        return self.post_forms + self.department_forms + self.leadership_forms
+
+    @property
+    def lines(self) -> list[str]:
+        lines = []
+        if self.post_forms:
+            lines.append(
+                f"岗位一览表 {self.post_forms} 张（{self.people} 人，{self.posts} 个岗位）"
+            )
+        if self.department_forms:
+            lines.append(f"部室一览表 {self.department_forms} 张（由部室负责人填写）")
+        if self.leadership_forms:
+            lines.append(f"领导班子一览表 {self.leadership_forms} 张（由主要领导填写）")
+        return lines
+
+
+def forms_plan(forms: list[RiskForm]) -> FormsPlan:
+    post_forms = [f for f in forms if f.subject_kind == SubjectKind.POST]
+    return FormsPlan(
+        post_forms=len(post_forms),
+        people=len({f.filler_id for f in post_forms}),
+        posts=len({f.post_id for f in post_forms}),
+        department_forms=sum(1 for f in forms if f.subject_kind == SubjectKind.DEPARTMENT),
+        leadership_forms=sum(1 for f in forms if f.subject_kind == SubjectKind.LEADERSHIP),
+    )
+
+
+@dataclass
+class RoundGap:
+    round: Round
+    plan: FormsPlan
+
+
+def rounds_missing_forms(user: User | AnonymousUser | None) -> list[RoundGap]:
+    """For the office's home page: every running round of the units the user coordinates that
+    lacks forms (people or posts added since it opened, e.g. by a roster import)."""
+    units = access.units_coordinated_by(user)
+    if not units:
+        return []
+    gaps = []
+    running = Round.objects.filter(unit__in=units).filter(
+        Exists(
+            RiskForm.objects.filter(round=OuterRef("pk"), next_version__isnull=True).exclude(
+                state=FormState.FILED
+            )
+        )
+    )
+    for rnd in running.select_related("unit"):
+        plan = forms_plan(missing_forms(rnd))
+        if plan.post_forms:
+            gaps.append(RoundGap(rnd, plan))
+    return gaps

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import Max
 
 from access import rules as access
-from risks.enums import SubjectKind
+from audit.enums import AuditAction
+from audit.services import audit_record
+from risks import selectors
 from risks.models import LibraryEntry, Measure, RiskForm, RiskPoint, Round
-from units.enums import PostTier
-from units.models import Department, Person, Post, Unit
+from units.models import Person, Unit
 from workflow.enums import FormState
 
 MAX_MEASURES = 20
@@ -236,9 +237,14 @@ def round_open(
     by: User | AnonymousUser,
 ) -> RoundOpenResult:
     """Open a screening round for a unit and create its forms. Running it again for the same
-    title updates the deadlines and creates only the forms still missing (idempotent)."""
+    title updates the deadlines and creates only the forms still missing (idempotent; the
+    page refuses an existing title and sends the office to the round's edit page instead).
+    Every phase deadline is required, in the order of the phases."""
     if not access.can_manage_round(by, unit):
         raise PermissionDenied("只有本单位廉防办可以开启排查轮次。")
+    _check_deadlines(
+        self_check_deadline, dept_review_deadline, mass_review_deadline, collective_deadline
+    )
     title = title.strip()
     rnd = Round.objects.select_for_update().filter(unit=unit, title=title).first()
     existed = rnd is not None
@@ -253,7 +259,82 @@ def round_open(
     rnd.full_clean()
     rnd.save()
     created = _create_missing_forms(rnd)
+    audit_record(
+        actor=by,
+        action=AuditAction.ROUND_OPEN,
+        obj=rnd,
+        details={"created_forms": created, "existed": existed, **_round_terms(rnd)},
+    )
     return RoundOpenResult(round=rnd, created_forms=created, existed=existed)
+
+
+DEADLINE_LABELS = {
+    "self_check_deadline": "自查填报截止",
+    "dept_review_deadline": "部室审核截止",
+    "mass_review_deadline": "群众评议截止",
+    "collective_deadline": "集体审定截止",
+}
+
+
+def _check_deadlines(*deadlines: date | None) -> None:
+    errors = {}
+    previous: tuple[str, date] | None = None
+    for name, value in zip(DEADLINE_LABELS, deadlines, strict=True):
+        if value is None:
+            errors[name] = f"请填写“{DEADLINE_LABELS[name]}”日期。"
+            continue
+        if previous and value < previous[1]:
+            errors[name] = f"“{DEADLINE_LABELS[name]}”不能早于“{DEADLINE_LABELS[previous[0]]}”。"
+        previous = (name, value)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _round_terms(rnd: Round) -> dict:
+    terms = {name: str(getattr(rnd, name) or "") for name in DEADLINE_LABELS}
+    terms["notice_working_days"] = rnd.notice_working_days
+    return terms
+
+
+@transaction.atomic
+def round_update(
+    *,
+    round: Round,
+    self_check_deadline: date | None,
+    dept_review_deadline: date | None,
+    mass_review_deadline: date | None,
+    collective_deadline: date | None,
+    notice_working_days: int,
+    by: User | AnonymousUser,
+    client_address: str | None = None,
+) -> Round:
+    """Change a round's deadlines and notice length; the audit log keeps old and new values.
+    Notices already published keep their end date (the period they were announced with)."""
+    if not access.can_manage_round(by, round.unit):
+        raise PermissionDenied("只有本单位廉防办可以修改排查轮次。")
+    _check_deadlines(
+        self_check_deadline, dept_review_deadline, mass_review_deadline, collective_deadline
+    )
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    before = _round_terms(locked)
+    locked.self_check_deadline = self_check_deadline
+    locked.dept_review_deadline = dept_review_deadline
+    locked.mass_review_deadline = mass_review_deadline
+    locked.collective_deadline = collective_deadline
+    locked.notice_working_days = notice_working_days
+    locked.full_clean()
+    locked.save()
+    after = _round_terms(locked)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changed:
+        audit_record(
+            actor=by,
+            action=AuditAction.ROUND_CHANGE,
+            obj=locked,
+            address=client_address,
+            details={"changes": changed},
+        )
+    return locked
 
 
 @transaction.atomic
@@ -266,62 +347,11 @@ def round_create_missing_forms(*, round: Round, by: User | AnonymousUser) -> int
 
 
 def _create_missing_forms(rnd: Round) -> int:
-    """One form per (active post, active holder) — concurrent posts included —, one per
-    department (filled by its head) and one for the leadership (filled by the principal).
-    Subjects that already have a form in the round, in any version, are left alone."""
-    unit = rnd.unit
-    existing = set(rnd.forms.values_list("subject_key", flat=True))
-    posts = {p.pk: p for p in Post.objects.filter(unit=unit, active=True)}
-    people = list(
-        Person.objects.filter(unit=unit, active=True)
-        .prefetch_related("concurrent_posts")
-        .order_by("employee_no")
-    )
-    candidates: list[RiskForm] = []
-    principal: Person | None = None
-    for person in people:
-        held = ([person.post_id] if person.post_id else []) + [
-            p.pk for p in person.concurrent_posts.all()
-        ]
-        for post_id in dict.fromkeys(held):
-            post = posts.get(post_id)
-            if post is None:
-                continue
-            if post.tier == PostTier.PRINCIPAL and principal is None:
-                principal = person
-            candidates.append(
-                RiskForm(
-                    round=rnd,
-                    unit=unit,
-                    subject_kind=SubjectKind.POST,
-                    post=post,
-                    department_id=post.department_id,
-                    filler=person,
-                )
-            )
-    for dept in Department.objects.filter(unit=unit).select_related("head"):
-        head = dept.head if dept.head_id and dept.head.active else None
-        candidates.append(
-            RiskForm(
-                round=rnd,
-                unit=unit,
-                subject_kind=SubjectKind.DEPARTMENT,
-                department=dept,
-                filler=head,
-            )
-        )
-    candidates.append(
-        RiskForm(round=rnd, unit=unit, subject_kind=SubjectKind.LEADERSHIP, filler=principal)
-    )
+    """Save the forms `risks.selectors.missing_forms` finds; return how many."""
     created = 0
-    for form in candidates:
-        key = form.compute_subject_key()
-        if key in existing:
-            continue
-        form.subject_key = key
+    for form in selectors.missing_forms(rnd):
         form.state = FormState.DRAFT
         form.full_clean()
         form.save()
-        existing.add(key)
         created += 1
     return created

@@ -17,6 +17,7 @@ urlpatterns = [
     path("forms/<int:pk>/filler/", views.form_reassign, name="form_reassign"),
     path("rounds/", views.round_list, name="round_list"),
     path("rounds/open/", views.round_open, name="round_open"),
+    path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("rounds/<int:pk>/create-missing/", views.round_sync, name="round_sync"),
 ]

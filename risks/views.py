@@ -16,10 +16,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access import rules as access
+from riskreg import clock
 from risks import selectors, services
 from risks.enums import LEVEL_MATRIX, Harm, Likelihood, RiskCategory
 from risks.forms import (
@@ -27,9 +27,10 @@ from risks.forms import (
     OverallLevelForm,
     PointForm,
     ReassignFillerForm,
+    RoundEditForm,
     RoundOpenForm,
 )
-from risks.models import RiskForm, RiskPoint
+from risks.models import RiskForm, RiskPoint, Round
 from risks.services import PointInput, StaleRevision
 from workflow import selectors as workflow_selectors
 from workflow.enums import FormState
@@ -502,7 +503,11 @@ FORM_LIST_PAGE_SIZE = 50
 def form_list(request: HttpRequest) -> HttpResponse:
     """一览表查阅: the forms the user may read, filtered by round, department and state."""
     choices = selectors.filter_choices(request.user)
-    filter_form = FormListFilter(request.GET or None, **choices)
+    params = request.GET.copy()
+    if "round" not in params and choices["rounds"]:
+        # The current (newest) round by default: forms of two rounds never mix unseen.
+        params["round"] = str(choices["rounds"][0].pk)
+    filter_form = FormListFilter(params or None, **choices)
     filters = selectors.FormFilters()
     if filter_form.is_bound and filter_form.is_valid():
         data = filter_form.cleaned_data
@@ -541,17 +546,30 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def round_open(request: HttpRequest) -> HttpResponse:
+    """Two steps: the form (every deadline and the notice length required), then a page that
+    says how many forms of which kind will be created; only its 确认开启 (the `confirmed`
+    field) opens the round."""
     units = access.units_coordinated_by(request.user)
     if not units:
         raise Http404("只有廉防办可以开启排查轮次。")
-    year = timezone.localdate().year
-    opener = RoundOpenForm(
-        request.POST or None,
-        units=units,
-        initial={"unit": units[0].pk, "year": year, "title": f"{year}年度廉政风险排查"},
-    )
+    year = clock.today().year
+    suggested = f"{year}年度廉政风险排查"
+    initial = {"unit": units[0].pk, "year": year}
+    # Never pre-fill the title of a round that exists: opening it again is not how it changes.
+    if not Round.objects.filter(unit=units[0], title=suggested).exists():
+        initial["title"] = suggested
+    opener = RoundOpenForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and opener.is_valid():
         data = opener.cleaned_data
+        if "back" in request.POST:
+            return render(request, "risks/round_open.html", {"opener": opener})
+        if request.POST.get("confirmed") != "1":
+            plan = selectors.forms_plan(selectors.missing_forms(Round(unit=data["unit"])))
+            return render(
+                request,
+                "risks/round_open_confirm.html",
+                {"opener": opener, "data": data, "plan": plan},
+            )
         try:
             result = services.round_open(
                 unit=data["unit"],
@@ -567,20 +585,36 @@ def round_open(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             opener.add_error(None, error.messages)
         else:
-            if result.existed:
-                messages.success(
-                    request,
-                    f"“{result.round.title}”已存在：已更新截止时间，补建 {result.created_forms} "
-                    "张缺少的一览表，已有的一览表保持不变。",
-                )
-            else:
-                messages.success(
-                    request,
-                    f"已开启“{result.round.title}”，为 {result.round.unit.name} 生成 "
-                    f"{result.created_forms} 张一览表。",
-                )
+            messages.success(
+                request,
+                f"已开启“{result.round.title}”，为 {result.round.unit.name} 生成 "
+                f"{result.created_forms} 张一览表。",
+            )
             return redirect("risks:round_detail", pk=result.round.pk)
     return render(request, "risks/round_open.html", {"opener": opener})
+
+
+@login_required
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A round's deadlines and notice length, changed in place (audited)."""
+    rnd = selectors.round_for_user(request.user, pk)
+    initial = {name: getattr(rnd, name) for name in RoundEditForm.DEADLINES}
+    initial["notice_working_days"] = rnd.notice_working_days
+    editor = RoundEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and editor.is_valid():
+        try:
+            services.round_update(
+                round=rnd,
+                by=request.user,
+                client_address=request.META.get("REMOTE_ADDR"),
+                **editor.cleaned_data,
+            )
+        except ValidationError as error:
+            editor.add_error(None, error.messages)
+        else:
+            messages.success(request, f"已修改“{rnd.title}”的截止日期和公示期。")
+            return redirect("risks:round_detail", pk=rnd.pk)
+    return render(request, "risks/round_edit.html", {"round": rnd, "editor": editor})
 
 
 @login_required
@@ -591,13 +625,15 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         title = form.department.name if form.department_id else "领导班子"
         groups.setdefault(title, []).append(form)
     counts = {state.label: 0 for state in FormState}
+    waiting = {state.value: False for state in FormState}
     for forms in groups.values():
         for form in forms:
             counts[form.get_state_display()] += 1
+            waiting[form.state] = True
     return render(
         request,
         "risks/round_detail.html",
-        {"round": rnd, "groups": list(groups.items()), "counts": counts},
+        {"round": rnd, "groups": list(groups.items()), "counts": counts, "waiting": waiting},
     )
 
 

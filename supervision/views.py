@@ -53,18 +53,14 @@ def _refused(request: HttpRequest, error: services.SupervisionError) -> None:
 
 
 def _detail_context(request: HttpRequest, record) -> dict:
+    """The record, its log, the buttons this user may press now, and the 更正 form if allowed."""
+    available = selectors.available_actions(request.user, record)
+    may_correct = any(t.action == Action.CORRECT for t in available)
     names = services.CORRECTABLE[type(record)]
-    may_correct = any(
-        t.action == Action.CORRECT for t in selectors.available_actions(request.user, record)
-    )
     return {
         "record": record,
         "log": selectors.log_of(record),
-        "actions": [
-            t
-            for t in selectors.available_actions(request.user, record)
-            if t.action != Action.CORRECT
-        ],
+        "actions": [t for t in available if t.action != Action.CORRECT],
         "correction_form": CorrectionForm(record=record, names=names) if may_correct else None,
         "kind": services.KIND_OF[type(record)].value,
     }

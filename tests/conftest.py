@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
+from django.test.client import ClientMixin
 
 from units.demo import DEMO_PASSWORD, load_demo_org
 
@@ -81,6 +82,27 @@ def load_demo_org_cached() -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in _DEMO_ROWS]):
             cursor.execute(sql)
+
+
+_force_login = ClientMixin.force_login
+
+
+def _force_login_past_the_second_factor(self, user, backend=None):
+    """`client.force_login` stands for a finished login: password and, where the person has
+    or needs one, the second factor (audit/mfa.py). Tests of the second factor log in through
+    the login form instead."""
+    from audit.mfa import SESSION_MFA_PENDING
+
+    _force_login(self, user, backend)
+    session = self.session
+    if session.pop(SESSION_MFA_PENDING, None):
+        session["otp_device_id"] = "test.force_login"
+        session.save()
+
+
+@pytest.fixture(autouse=True)
+def _logins_pass_the_second_factor(monkeypatch):
+    monkeypatch.setattr(ClientMixin, "force_login", _force_login_past_the_second_factor)
 
 
 @pytest.fixture

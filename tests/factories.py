@@ -1,5 +1,6 @@
 """Test data builders, one place for all tests. Plain functions with sensible defaults."""
 
+import datetime
 import itertools
 
 from units.enums import GrantedRole, PostTier
@@ -71,6 +72,15 @@ def make_grant(
     return RoleGrant.objects.create(
         person=person, role=role, unit=unit, include_subunits=include_subunits
     )
+
+
+# Every phase deadline a round must be opened with (risks.services.round_open).
+ROUND_DEADLINES = {
+    "self_check_deadline": datetime.date(2026, 3, 31),
+    "dept_review_deadline": datetime.date(2026, 4, 20),
+    "mass_review_deadline": datetime.date(2026, 5, 15),
+    "collective_deadline": datetime.date(2026, 6, 10),
+}
 
 
 def make_round(*, unit: Unit, title: str | None = None, year: int = 2026, **kw):

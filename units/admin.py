@@ -1,39 +1,22 @@
 """Admin of the org chart for system admins, scoped to the units they manage."""
 
-import uuid
-from datetime import timedelta
-
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 
 from access import rules as access
+from audit import duties, mfa
 from audit.admin_logging import record_inline_role_grants
-from audit.enums import AuditAction, AuditOutcome
-from audit.net import client_address
+from audit.enums import AuditAction
 from audit.services import audit_record
-from units import selectors, services
-from units.forms import RosterImportForm
+from units import services
+from units.admin_roster import RosterAdminMixin
 from units.models import Department, Person, Post, RoleGrant, RosterImport, Unit
-from units.resources import roster_export_xlsx
-from units.roster import COLUMNS, RosterFileError
-
-# Uploaded rosters wait here between the preview and the confirmation.
-ROSTER_UPLOAD_DIR = "roster_imports"
-ROSTER_UPLOAD_MAX_AGE = timedelta(hours=2)
-_ROSTER_SALT = "units.roster-import"
 
 
 class OrgAdmin(admin.ModelAdmin):
@@ -161,15 +144,57 @@ class PostAdmin(OrgAdmin):
     list_select_related = ["unit", "department"]
 
 
+class SeparatedGrantForm(forms.ModelForm):
+    """A role grant the admin may give: never to oneself, never 安全审计员 or 纪检监督, never to
+    someone holding those (三员分立, audit/duties.py); those go through 双人审批."""
+
+    acting_user = None  # set per request by the admin
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("person") or getattr(self.instance, "person", None)
+        role = cleaned.get("role") or self.instance.role
+        checks = [role]
+        if self.instance.pk and self.instance.role != role:
+            checks.append(self.instance.role)  # changing a grant also takes the old role away
+        for checked in checks:
+            refusal = duties.grant_refusal(user=self.acting_user, person=person, role=checked)
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return cleaned
+
+
+def _grant_form_for(request: HttpRequest, form_class=SeparatedGrantForm):
+    return type("RequestGrantForm", (form_class,), {"acting_user": request.user})
+
+
 class RoleGrantInline(admin.TabularInline):
     model = RoleGrant
+    form = SeparatedGrantForm
     extra = 0
     fields = ["role", "unit", "include_subunits", "note", "granted_by", "granted_at"]
     readonly_fields = ["granted_by", "granted_at"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = _grant_form_for(request)
+        formset = super().get_formset(request, obj, **kwargs)
+        acting_user, person = request.user, obj
+
+        class SeparatedFormSet(formset):
+            def clean(self):
+                super().clean()
+                for form in self.deleted_forms:
+                    refusal = duties.grant_refusal(
+                        user=acting_user, person=person, role=form.instance.role
+                    )
+                    if form.instance.pk and refusal:
+                        raise forms.ValidationError(refusal)
+
+        return SeparatedFormSet
+
 
 @admin.register(Person)
-class PersonAdmin(OrgAdmin):
+class PersonAdmin(RosterAdminMixin, OrgAdmin):
     change_list_template = "admin/units/person/change_list.html"
     actions = ["send_password_set_email"]
     list_display = [
@@ -207,6 +232,12 @@ class PersonAdmin(OrgAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["user"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # 三员分立: the record of an audit admin or inspector is not the system admin's to change.
+        return super().has_change_permission(request, obj) and duties.may_change_person(
+            request.user, obj
+        )
 
     @admin.display(description="登录名", ordering="user__username")
     def username(self, obj: Person) -> str:
@@ -250,10 +281,12 @@ class PersonAdmin(OrgAdmin):
 
     @admin.action(description="发送设置密码邮件")
     def send_password_set_email(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
-        sent, without_email, inactive = [], [], []
+        sent, without_email, inactive, protected = [], [], [], []
         base_url = request.build_absolute_uri("/")
         for person in queryset.select_related("user"):
-            if not (person.active and person.user.is_active):
+            if not duties.may_change_person(request.user, person):
+                protected.append(person.name)  # their recovery is 双人审批's
+            elif not (person.active and person.user.is_active):
                 inactive.append(person.name)
             elif not person.email:
                 without_email.append(person.name)
@@ -272,191 +305,13 @@ class PersonAdmin(OrgAdmin):
             self.message_user(
                 request, f"以下人员已停用，未发送：{'、'.join(inactive)}。", messages.WARNING
             )
-
-    # --- Roster import and export (SPEC section 7) ---------------------------------------
-
-    def get_urls(self):
-        own = [
-            path(
-                "roster/import/",
-                self.admin_site.admin_view(self.roster_import_view),
-                name="units_person_roster_import",
-            ),
-            path(
-                "roster/export/<int:unit_id>/",
-                self.admin_site.admin_view(self.roster_export_view),
-                name="units_person_roster_export",
-            ),
-        ]
-        return own + super().get_urls()
-
-    def roster_import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload → preview (a dry run: who is added, changed, unchanged; every row's errors)
-        → confirm (the same file imported for real)."""
-        if not self._allowed(request):
-            raise PermissionDenied
-        units = selectors.units_managed_by(request.user)
-        if request.method == "POST" and "confirm" in request.POST:
-            return self._roster_confirm(request, units)
-        form = RosterImportForm(request.POST or None, request.FILES or None, units=units)
-        result = token = None
-        if request.method == "POST" and not form.is_valid() and "file" in form.errors:
-            # Refused by the upload check (size, type sniffed from the content): nothing is
-            # written but the attempt is audited like any failed import.
-            upload = request.FILES.get("file")
-            audit_record(
-                request=request,
-                action=AuditAction.ROSTER_IMPORT,
-                obj=form.cleaned_data.get("unit"),
-                outcome=AuditOutcome.FAILURE,
-                details={
-                    "file_name": upload.name[-255:] if upload else "",
-                    "source": RosterImport.Source.ADMIN.value,
-                    "error": " ".join(form.errors["file"]),
-                },
+        if protected:
+            self.message_user(
+                request,
+                f"以下人员担任安全审计员或纪检监督，须通过“双人审批”重置密码，未发送："
+                f"{'、'.join(protected)}。",
+                messages.ERROR,
             )
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            content = upload.read()
-            try:
-                result = services.roster_import(
-                    unit=form.cleaned_data["unit"],
-                    content=content,
-                    file_name=upload.name,
-                    dry_run=True,
-                    deactivate_missing=form.cleaned_data["deactivate_missing"],
-                    imported_by=request.user,
-                    client_address=client_address(request),
-                )
-            except RosterFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                if result.ok:
-                    token = _roster_stash(
-                        request=request,
-                        content=content,
-                        file_name=upload.name,
-                        unit=form.cleaned_data["unit"],
-                        deactivate_missing=form.cleaned_data["deactivate_missing"],
-                    )
-        return self._roster_page(request, form=form, units=units, result=result, token=token)
-
-    def _roster_page(self, request, *, form, units, result, token) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "导入人员名册",
-            "form": form,
-            "units": units,
-            "required_headers": "、".join(c.header for c in COLUMNS if c.required),
-            "optional_headers": "、".join(c.header for c in COLUMNS if not c.required),
-            "result": result,
-            "token": token,
-        }
-        if result is not None:
-            rows = result.plan.rows
-            context["shown_rows"] = [r for r in rows if r.action != "unchanged"]
-        return TemplateResponse(request, "admin/units/person/roster_import.html", context)
-
-    def _roster_confirm(self, request: HttpRequest, units: QuerySet[Unit]) -> HttpResponse:
-        import_url = reverse("admin:units_person_roster_import")
-        try:
-            stash = signing.loads(
-                request.POST.get("token", ""),
-                salt=_ROSTER_SALT,
-                max_age=ROSTER_UPLOAD_MAX_AGE,
-            )
-        except signing.BadSignature:
-            self.message_user(request, "预览已失效，请重新上传名册文件。", messages.ERROR)
-            return HttpResponseRedirect(import_url)
-        unit = units.filter(pk=stash["unit"]).first()
-        if stash["user"] != request.user.pk or unit is None:
-            raise PermissionDenied
-        try:
-            with default_storage.open(stash["path"], "rb") as stored:
-                content = stored.read()
-        except FileNotFoundError:
-            self.message_user(request, "预览已失效，请重新上传名册文件。", messages.ERROR)
-            return HttpResponseRedirect(import_url)
-        try:
-            result = services.roster_import(
-                unit=unit,
-                content=content,
-                file_name=stash["name"],
-                dry_run=False,
-                deactivate_missing=stash["deactivate_missing"],
-                imported_by=request.user,
-                client_address=client_address(request),
-            )
-        except RosterFileError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(import_url)
-        if not result.ok:
-            # The org chart changed since the preview: show what is wrong now.
-            form = RosterImportForm(units=units, initial={"unit": unit.pk})
-            return self._roster_page(request, form=form, units=units, result=result, token=None)
-        default_storage.delete(stash["path"])
-        self.message_user(
-            request, f"{unit.name}人员名册已导入：{result.summary}。", messages.SUCCESS
-        )
-        changelist = reverse("admin:units_person_changelist")
-        return HttpResponseRedirect(f"{changelist}?unit__id__exact={unit.pk}")
-
-    def roster_export_view(self, request: HttpRequest, unit_id: int) -> HttpResponse:
-        if not self._allowed(request):
-            raise PermissionDenied
-        unit = get_object_or_404(selectors.units_managed_by(request.user), pk=unit_id)
-        people = selectors.roster_people(unit=unit)
-        content = roster_export_xlsx(people)
-        file_name = f"{unit.code}-人员名册-{timezone.localdate():%Y%m%d}.xlsx"
-        audit_record(
-            request=request,
-            action=AuditAction.EXPORT,
-            obj=unit,
-            details={"report": "roster", "format": "xlsx", "file_name": file_name},
-        )
-        return HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": content_disposition_header(True, file_name)},
-        )
-
-
-def _roster_stash(
-    *, request: HttpRequest, content: bytes, file_name: str, unit: Unit, deactivate_missing: bool
-) -> str:
-    """Keep the previewed file until it is confirmed; return a signed ticket for it. The
-    ticket names the user and unit, so it cannot be replayed by anyone else or elsewhere."""
-    _roster_stash_cleanup()
-    stored = default_storage.save(
-        f"{ROSTER_UPLOAD_DIR}/{uuid.uuid4().hex}.upload", ContentFile(content)
-    )
-    return signing.dumps(
-        {
-            "path": stored,
-            "name": file_name,
-            "unit": unit.pk,
-            "user": request.user.pk,
-            "deactivate_missing": deactivate_missing,
-        },
-        salt=_ROSTER_SALT,
-    )
-
-
-def _roster_stash_cleanup() -> None:
-    """Forget previews that were never confirmed."""
-    try:
-        _dirs, files = default_storage.listdir(ROSTER_UPLOAD_DIR)
-    except FileNotFoundError:
-        return
-    cutoff = timezone.now() - ROSTER_UPLOAD_MAX_AGE
-    for name in files:
-        stored = f"{ROSTER_UPLOAD_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(stored) < cutoff:
-                default_storage.delete(stored)
-        except (FileNotFoundError, NotImplementedError):
-            continue
 
 
 @admin.register(RosterImport)
@@ -510,6 +365,23 @@ class RoleGrantAdmin(OrgAdmin):
     autocomplete_fields = ["person"]
     readonly_fields = ["granted_by", "granted_at"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = _grant_form_for(request)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def _separated(self, request, obj) -> bool:
+        """Grants of 安全审计员 or 纪检监督, one's own, and any of someone holding those are
+        read-only here (audit/duties.py); 双人审批 changes them."""
+        return obj is None or not duties.grant_refusal(
+            user=request.user, person=obj.person, role=obj.role
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._separated(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._separated(request, obj)
+
     def save_model(self, request, obj: RoleGrant, form, change: bool) -> None:
         if obj.granted_by_id is None:
             obj.granted_by = request.user
@@ -533,6 +405,7 @@ class AccountAdmin(UserAdmin):
         ("状态", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_second_factor"]
 
     @admin.display(description="姓名", ordering="person__name")
     def person_name(self, obj: User) -> str:
@@ -553,7 +426,34 @@ class AccountAdmin(UserAdmin):
         )
 
     def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        # 三员分立: no login or password change of an audit admin or inspector (双人审批).
+        return self.has_view_permission(request, obj) and (
+            obj is None or duties.may_change_account(request.user, obj)
+        )
+
+    @admin.action(description="重置动态口令（下次登录重新绑定）")
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done, refused = [], []
+        for account in queryset:
+            if account == request.user or not duties.may_change_account(request.user, account):
+                refused.append(account.username)
+                continue
+            mfa.devices_remove(user=account)
+            audit_record(
+                request=request,
+                action=AuditAction.MFA_ENROL,
+                obj=account,
+                details={"reset": True},
+            )
+            done.append(account.username)
+        if done:
+            self.message_user(request, f"已重置 {len(done)} 个账号的动态口令。", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                "以下账号须通过“双人审批”重置（安全审计员、纪检监督或本人）：" + "、".join(refused),
+                messages.ERROR,
+            )
 
     def has_add_permission(self, request):
         # Accounts are created with their Person (admin or roster import), never bare.

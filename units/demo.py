@@ -94,6 +94,10 @@ def load_demo_org() -> DemoResult:
                 {"head": people[d["head"]], "supervisor": people[d["supervisor"]]},
                 result,
             )
+    # The personas that must use a second factor get the README's TOTP secret (audit/mfa.py).
+    from audit.mfa import demo_devices_load
+
+    result.changed += demo_devices_load()
     return result
 
 

@@ -25,6 +25,12 @@ class RosterImportForm(forms.Form):
         help_text="本单位中不在名册里的人员将被停用（不会删除，停用后无法登录）。",
     )
 
+    blank_clears = forms.BooleanField(
+        label="空白单元格清空原值",
+        required=False,
+        help_text="默认不勾选：职务、手机、邮箱等选填列的空白单元格保留系统中的原值。",
+    )
+
     def __init__(self, *args, units: QuerySet[Unit], **kwargs) -> None:
         kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)

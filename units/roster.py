@@ -10,6 +10,12 @@ One core serves the admin (preview and confirm) and `manage.py import_roster`:
    then compares the rows with the unit's departments, posts and people in a fixed number of
    queries and says, row by row, what would be created, updated or left unchanged.
 
+Real HR sheets are not trusted blindly: a 工号 Excel turned into a number (204) matches its
+zero-padded twin (000204) and the row says so; a newcomer named like an active colleague is a
+warning that must be accepted before anything is written; a blank optional cell keeps the
+stored value unless `blank_clears`; the departments and posts the file would create are listed
+apart, to be confirmed (or refused) before the rows.
+
 Writing the plan is `units.services.roster_import`. The library's row-by-row import path is not
 used: it costs several queries per row, which a 5,000-row roster cannot afford.
 """
@@ -19,9 +25,11 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from xml.etree.ElementTree import ParseError
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -165,12 +173,16 @@ def read_roster(content: bytes, file_name: str) -> ParsedRoster:
     return _read_csv(content, shown)
 
 
+# What a hostile or damaged workbook raises while it is read (audit: every one is a refusal).
+_UNREADABLE = (zipfile.BadZipFile, ParseError, zlib.error, EOFError)
+
+
 def _read_xlsx(content: bytes, shown: str) -> ParsedRoster:
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except (*_UNREADABLE, KeyError, ValueError, OSError, TypeError) as exc:
         raise RosterFileError(
             f"无法读取“{shown}”：不是有效的 Excel（.xlsx）文件，或文件已损坏。"
         ) from exc
@@ -187,6 +199,13 @@ def _read_xlsx(content: bytes, shown: str) -> ParsedRoster:
             except RosterFileError as exc:
                 failure = failure or exc
                 continue
+            except _UNREADABLE as exc:
+                # Sheets are parsed while read: a DTD or entity expansion (refused by the XML
+                # parser) or a damaged zip member shows up here, not at opening.
+                raise RosterFileError(
+                    f"无法读取“{shown}”：文件内容不是正常的 Excel 工作簿（含有不允许的 XML "
+                    "声明或实体，或文件已损坏），请在 Excel 中另存为 .xlsx 后重新上传。"
+                ) from exc
             parsed.sheet = sheet.title
             return parsed
         raise failure or RosterFileError(f"文件“{shown}”中没有工作表。")
@@ -325,6 +344,8 @@ class RowValues:
     phone: str | None
     email: str | None
     active: bool | None
+    # How the row found its person when the file's 工号 differs from the stored one.
+    match_note: str = ""
 
 
 def _nfkc(text: str) -> str:
@@ -344,7 +365,9 @@ def _parse_bool(text: str, label: str, errors: list[str]) -> bool | None:
     return None
 
 
-def _check_row(row: RosterRow, present: frozenset[str]) -> tuple[RowValues | None, list[str]]:
+def _check_row(
+    row: RosterRow, present: frozenset[str], blank_clears: bool = False
+) -> tuple[RowValues | None, list[str]]:
     errors: list[str] = []
     cells = row.cells
     for key, limit in MAX_LENGTHS.items():
@@ -414,6 +437,14 @@ def _check_row(row: RosterRow, present: frozenset[str]) -> tuple[RowValues | Non
 
     if errors:
         return None, errors
+
+    def optional(key: str, value):
+        """None keeps the stored value: the column is absent, or its cell is blank and blank
+        cells do not clear (a blank 手机 must not erase a stored phone)."""
+        if key not in present or (not cells.get(key) and not blank_clears):
+            return None
+        return value
+
     return (
         RowValues(
             row_no=row.row_no,
@@ -422,11 +453,11 @@ def _check_row(row: RosterRow, present: frozenset[str]) -> tuple[RowValues | Non
             department=department if tier not in PostTier.leadership() else None,
             post=post,
             tier=tier,
-            is_key=(is_key or False) if "is_key" in present else None,
-            job_title=cells.get("job_title", "") if "job_title" in present else None,
-            phone=phone if "phone" in present else None,
-            email=email if "email" in present else None,
-            active=(True if active is None else active) if "active" in present else None,
+            is_key=optional("is_key", is_key or False),
+            job_title=optional("job_title", cells.get("job_title", "")),
+            phone=optional("phone", phone),
+            email=optional("email", email),
+            active=optional("active", True if active is None else active),
         ),
         [],
     )
@@ -448,11 +479,24 @@ class RowError:
 
 
 @dataclass
+class RowWarning:
+    """Something to confirm before writing (the admin ticks it, the CLI --accept-warnings)."""
+
+    row_no: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row_no} 行：提醒：{self.message}"
+
+
+@dataclass
 class RowPlan:
     values: RowValues
     action: str  # "new" | "update" | "unchanged"
     person: Person | None = None
     changes: list[str] = field(default_factory=list)
+    # How the row found its person when the file's 工号 differs from the stored one.
+    match_note: str = ""
 
     @property
     def action_label(self) -> str:
@@ -482,9 +526,35 @@ class RosterPlan:
     # post id -> (post, new tier, new is_key)
     changed_posts: dict[int, tuple[Post, PostTier, bool]] = field(default_factory=dict)
     deactivate: list[Person] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    # The first row naming each department / post that does not exist yet.
+    new_department_rows: dict[str, int] = field(default_factory=dict)
+    new_post_rows: dict[PostKey, int] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def creates_org(self) -> bool:
+        return bool(self.new_department_rows or self.new_posts)
+
+    @property
+    def new_org_items(self) -> list[tuple[str, str, int]]:
+        """(key, label, first row) of every department and post the file would create; the key
+        names the item in the admin's confirmation boxes."""
+        items = [
+            (f"dept:{name}", f"部室“{name}”", row_no)
+            for name, row_no in self.new_department_rows.items()
+        ]
+        items += [
+            (
+                f"post:{key[0] or ''}/{key[1]}",
+                f"岗位“{_post_label(key)}”（{spec.tier.label}）",
+                self.new_post_rows.get(key, 0),
+            )
+            for key, spec in self.new_posts.items()
+        ]
+        return items
 
 
 def _yes_no(value: bool) -> str:
@@ -503,14 +573,18 @@ def plan_roster(
     present: frozenset[str],
     deactivate_missing: bool = False,
     acting_user: User | None = None,
+    blank_clears: bool = False,
+    create_org: bool = True,
 ) -> RosterPlan:
-    """Check every row and compare the file with the unit, in a fixed number of queries."""
+    """Check every row and compare the file with the unit, in a fixed number of queries.
+    `create_org=False` (`--no-create`) makes every department and post the file would create
+    an error instead."""
     plan = RosterPlan(unit=unit)
     checked: list[RowValues] = []
     first_row_of_no: dict[str, int] = {}
     first_row_of_post: dict[PostKey, RowValues] = {}
     for row in rows:
-        values, errors = _check_row(row, present)
+        values, errors = _check_row(row, present, blank_clears)
         # Duplicates are found among all rows, the bad ones included.
         employee_no = _nfkc(row.get("employee_no")).strip()
         if employee_no:
@@ -525,7 +599,11 @@ def plan_roster(
                     f"岗位“{_post_label(key)}”在第 {first.row_no} 行的岗位层级为"
                     f"“{first.tier.label}”，与本行“{values.tier.label}”不一致"
                 )
-            if values.is_key is not None and first.is_key != values.is_key:
+            if (
+                values.is_key is not None
+                and first.is_key is not None
+                and first.is_key != values.is_key
+            ):
                 errors.append(
                     f"岗位“{_post_label(key)}”在第 {first.row_no} 行的重点岗位为"
                     f"“{_yes_no(first.is_key)}”，与本行不一致"
@@ -536,6 +614,14 @@ def plan_roster(
             checked.append(values)
 
     plan.departments = {d.name: d for d in Department.objects.filter(unit=unit)}
+    # Unknown departments are listed up front, from every row that names one (bad rows too),
+    # so that a misspelt 部室 shows at the first upload, not after every other error is fixed.
+    for row in rows:
+        name = row.get("department")
+        if name and name not in LEADERSHIP_DEPARTMENT_WORDS and name not in plan.departments:
+            if _is_leadership_tier(row.get("tier")):
+                continue
+            plan.new_department_rows.setdefault(name, row.row_no)
     plan.posts = {
         (p.department.name if p.department_id else None, p.name): p
         for p in Post.objects.filter(unit=unit).select_related("department")
@@ -552,6 +638,8 @@ def plan_roster(
             *("active", "user__is_active", "user__email"),
         )
     }
+    unmatched = _match_padded_numbers(plan, checked, people)
+    checked = [v for v in checked if v.row_no not in unmatched]
     new_nos = [v.employee_no for v in checked if v.employee_no not in people]
     usernames = {no: services.username_for(unit=unit, employee_no=no) for no in new_nos}
     taken = set(
@@ -560,6 +648,10 @@ def plan_roster(
         )
     )
     acting_person = getattr(acting_user, "person", None) if acting_user else None
+    active_by_name: dict[str, list[Person]] = {}
+    for p in people.values():
+        if p.active:
+            active_by_name.setdefault(p.name, []).append(p)
 
     for values in checked:
         errors: list[str] = []
@@ -582,14 +674,35 @@ def plan_roster(
         changes = _plan_org(plan, values)
         if person is None:
             plan.rows.append(RowPlan(values=values, action="new"))
+            namesakes = active_by_name.get(values.name, [])
+            if namesakes:
+                who = "、".join(
+                    f"{p.name}（工号 {p.employee_no}，{_where(p, department_names)}）"
+                    for p in namesakes
+                )
+                plan.warnings.append(
+                    RowWarning(
+                        values.row_no,
+                        f"新增人员“{values.name}”（工号 {values.employee_no}）与本单位在岗人员"
+                        f"{who}同名；如是同一人，请改用其原工号",
+                    )
+                )
             continue
         changes += _person_changes(person, values, department_names, post_keys)
+        kept = [
+            f"{_LABELS[key]}空白，保留原值 {getattr(person, key)}"
+            for key in ("job_title", "phone", "email")
+            if key in present and getattr(values, key) is None and getattr(person, key)
+        ]
+        if kept:
+            values.match_note = "；".join(filter(None, [values.match_note, *kept]))
         plan.rows.append(
             RowPlan(
                 values=values,
                 action="update" if changes else "unchanged",
                 person=person,
                 changes=changes,
+                match_note=values.match_note,
             )
         )
 
@@ -606,8 +719,65 @@ def plan_roster(
                     ],
                 )
             )
+    if not create_org:
+        for _key, label, row_no in plan.new_org_items:
+            plan.errors.append(
+                RowError(row_no or None, [f"{label}在系统中不存在，已按要求不新建（--no-create）"])
+            )
     plan.errors.sort(key=lambda e: e.row_no or 0)
+    plan.warnings.sort(key=lambda w: w.row_no)
     return plan
+
+
+def _where(person: Person, department_names: dict[int, str]) -> str:
+    return department_names.get(person.department_id) or "领导班子"
+
+
+def _is_leadership_tier(text: str) -> bool:
+    tier = TIERS_BY_LABEL.get("".join((text or "").split()))
+    return tier in PostTier.leadership()
+
+
+def _match_padded_numbers(
+    plan: RosterPlan, checked: list[RowValues], people: dict[str, Person]
+) -> set[int]:
+    """A 工号 that Excel stored as a number (204) is the stored 工号 it equals once left-padded
+    with zeros to that 工号's width (000204). The row then speaks of the stored 工号 and says
+    how it was matched; two stored candidates (0204 and 000204) are an error to fix by hand."""
+    padded: dict[str, list[str]] = {}
+    for no in people:
+        if no.isdigit() and no.startswith("0"):
+            padded.setdefault(no.lstrip("0") or "0", []).append(no)
+    in_file = {v.employee_no for v in checked}
+    bad: set[int] = set()
+    for values in checked:
+        no = values.employee_no
+        if no in people or not no.isdigit():
+            continue
+        candidates = [c for c in padded.get(no.lstrip("0") or "0", []) if no.zfill(len(c)) == c]
+        if len(candidates) > 1:
+            plan.errors.append(
+                RowError(
+                    values.row_no,
+                    [
+                        f"工号 {no} 可能是 {'、'.join(sorted(candidates))} 中的任何一个，"
+                        + "请填写完整工号"
+                    ],
+                )
+            )
+            bad.add(values.row_no)
+            continue
+        if candidates:
+            stored = candidates[0]
+            if stored in in_file:
+                plan.errors.append(
+                    RowError(values.row_no, [f"工号 {no} 即工号 {stored}，与文件中另一行重复"])
+                )
+                bad.add(values.row_no)
+                continue
+            values.employee_no = stored
+            values.match_note = f"按工号 {stored} 匹配（文件中为 {no}）"
+    return bad
 
 
 def _plan_org(plan: RosterPlan, values: RowValues) -> list[str]:
@@ -625,6 +795,7 @@ def _plan_org(plan: RosterPlan, values: RowValues) -> list[str]:
     post = plan.posts.get(key)
     if post is None:
         if key not in plan.new_posts:
+            plan.new_post_rows[key] = values.row_no
             plan.new_posts[key] = NewPost(
                 department=values.department,
                 name=values.post,
@@ -650,7 +821,7 @@ def _person_changes(
 ) -> list[str]:
     changes = []
 
-    def compare(label: str, old: str, new: str | None) -> None:
+    def compare(label: str, old: str, new: str | None) -> None:  # None: keep the stored value
         if new is not None and old != new:
             changes.append(f"{label}：{old or '（空）'} → {new or '（空）'}")
 
@@ -677,10 +848,22 @@ class RosterImportResult:
     plan: RosterPlan
     dry_run: bool
     record: RosterImport | None = None
+    # Warnings not accepted and departments/posts not confirmed: a real import then writes
+    # nothing until they are.
+    pending_warnings: list[RowWarning] = field(default_factory=list)
+    unconfirmed_org: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.plan.errors
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.pending_warnings or self.unconfirmed_org)
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run and not self.needs_confirmation
 
     @property
     def created(self) -> int:

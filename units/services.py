@@ -106,6 +106,10 @@ def roster_import(
     file_name: str,
     dry_run: bool,
     deactivate_missing: bool = False,
+    blank_clears: bool = False,
+    accept_warnings: bool | set[int] = False,
+    confirm_org: bool | set[str] = True,
+    create_org: bool = True,
     imported_by: User | None = None,
     source: str = RosterImport.Source.ADMIN,
     os_user: str = "",
@@ -119,6 +123,13 @@ def roster_import(
     savepoint and rolls it back, so the preview meets the same database rules as the real run.
     Every attempt, previews and failures included, is one row of the audit log; a failed one
     writes nothing else.
+
+    A real import also writes nothing while a warning (e.g. a same-name newcomer) is not
+    accepted — `accept_warnings` is True for all, or the set of accepted row numbers — or a
+    department or post it would create is not confirmed (`confirm_org`: True, or the set of
+    confirmed keys of `plan.new_org_items`); `result.needs_confirmation` then says so.
+    `create_org=False` refuses the file instead (`--no-create`). Blank optional cells keep the
+    stored values unless `blank_clears`.
     """
     audit = {
         "actor": imported_by,
@@ -130,6 +141,7 @@ def roster_import(
             "os_user": os_user,
             "dry_run": dry_run,
             "deactivate_missing": deactivate_missing,
+            "blank_clears": blank_clears,
         },
     }
     try:
@@ -157,8 +169,20 @@ def roster_import(
                 present=parsed.present,
                 deactivate_missing=deactivate_missing,
                 acting_user=imported_by,
+                blank_clears=blank_clears,
+                create_org=create_org,
             )
-            result = roster.RosterImportResult(parsed=parsed, plan=plan, dry_run=dry_run)
+            result = roster.RosterImportResult(
+                parsed=parsed,
+                plan=plan,
+                dry_run=dry_run,
+                pending_warnings=[
+                    w for w in plan.warnings if not _accepted(accept_warnings, w.row_no)
+                ],
+                unconfirmed_org=[
+                    item for item in plan.new_org_items if not _accepted(confirm_org, item[0])
+                ],
+            )
             if not result.ok:
                 _roster_audit(
                     audit,
@@ -166,6 +190,15 @@ def roster_import(
                     outcome=AuditOutcome.FAILURE,
                     rows=len(parsed.rows),
                     bad_rows=len({e.row_no for e in plan.errors if e.row_no}),
+                )
+                return result
+            if result.needs_confirmation and not dry_run:
+                _roster_audit(
+                    audit,
+                    obj=unit,
+                    outcome=AuditOutcome.FAILURE,
+                    rows=len(parsed.rows),
+                    error="提醒未确认或新建部室、岗位未确认，未写入",
                 )
                 return result
             if dry_run:
@@ -210,6 +243,10 @@ def roster_import(
         message = "写入时与其他人同时进行的修改冲突，本次导入未写入任何数据；请重新导入。"
         _roster_audit(audit, obj=unit, outcome=AuditOutcome.FAILURE, error=message)
         raise roster.RosterFileError(message) from exc
+
+
+def _accepted(choice: bool | set, key) -> bool:
+    return choice if isinstance(choice, bool) else key in choice
 
 
 def _roster_audit(audit: dict, *, obj, outcome: str, **details) -> None:

@@ -46,5 +46,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "pending_total": sum(item.count for item in worklist),
             "forms_to_fill": forms_to_fill,
             "may_see_board": access.may_see_board(request.user),
+            "round_gaps": risk_selectors.rounds_missing_forms(request.user),
         },
     )

@@ -100,5 +100,6 @@ class AnswerForm(forms.Form):
         choices=[("0", "异议不成立，维持审定结果"), ("1", "异议成立，退回集体审定")],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
-        initial="0",
+        # No default: the office chooses a conclusion every time.
+        error_messages={"required": "请选择结论：异议成立或不成立。"},
     )

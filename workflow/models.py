@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from riskreg import clock
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Department, Person, Unit
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
@@ -190,7 +191,7 @@ class RatingWindow(models.Model):
 
     @property
     def is_due(self) -> bool:
-        return self.is_open and self.deadline <= timezone.now()
+        return self.is_open and self.deadline <= clock.now()
 
     @property
     def scope_label(self) -> str:
@@ -319,7 +320,7 @@ class PublicNotice(models.Model):
 
     @property
     def has_ended(self) -> bool:
-        return timezone.localdate() > self.ends_on
+        return clock.today() > self.ends_on
 
 
 class Objection(models.Model):
@@ -432,3 +433,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Reminder(models.Model):
+    """催办: the office chased a late form — who, when (real time), on which training-clock day
+    (at most once a day per form), and whom it told."""
+
+    form = models.ForeignKey(
+        RiskForm, verbose_name="一览表", on_delete=models.CASCADE, related_name="reminders"
+    )
+    sent_by = models.ForeignKey(
+        Person, verbose_name="催办人", on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField("催办时间", default=timezone.now)
+    sent_on = models.DateField("催办日期")
+    state = models.CharField("当时所处阶段", max_length=20, choices=FormState.choices)
+    recipients = models.CharField("通知对象", max_length=300)
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "sent_on"],
+                name="reminder_once_a_day",
+                violation_error_message="这张一览表今天已催办过。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.sent_on}"

@@ -12,7 +12,6 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Count,
     Exists,
-    F,
     Max,
     OuterRef,
     Prefetch,
@@ -20,9 +19,9 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import Http404
-from django.utils import timezone
 
 from access import rules as access
+from riskreg import clock
 from riskreg.db import SubqueryCount
 from risks.models import RiskForm, RiskPoint, Round
 from units.models import Department, Person, Unit
@@ -176,7 +175,7 @@ def point_tallies(*, form: RiskForm, points: list[RiskPoint] | None = None) -> d
 def _queue_forms(qs: QuerySet[RiskForm], *, signatures: bool = False) -> QuerySet[RiskForm]:
     """What a queue row and the acting-role check read, nothing more: building model instances
     is most of a long queue's time (300 forms × 6 related rows ≈ 35 ms)."""
-    qs = qs.select_related("unit", "post__department", "department__head", "filler")
+    qs = qs.select_related("unit", "round", "post__department", "department__head", "filler")
     if signatures:
         qs = qs.prefetch_related("signatures")
     return qs.order_by("department__order", "post__order", "id")
@@ -271,7 +270,7 @@ def sign_queue(user: User) -> list[RiskForm]:
 
 def open_windows_for_rater(person: Person) -> QuerySet[RatingWindow]:
     return RatingWindow.objects.filter(
-        closed_at__isnull=True, deadline__gt=timezone.now(), unit_id=person.unit_id
+        closed_at__isnull=True, deadline__gt=clock.now(), unit_id=person.unit_id
     ).filter(Q(department__isnull=True) | Q(department_id=person.department_id))
 
 
@@ -443,6 +442,7 @@ def objections_for_office(user: User, *, open_only: bool = False) -> list[Object
     return list(
         qs.select_related(
             "form__unit",
+            "form__round",
             "form__post__department",
             "form__department",
             "form__filler",
@@ -455,7 +455,7 @@ def objections_for_office(user: User, *, open_only: bool = False) -> list[Object
 
 
 def fileable_forms(user: User) -> list[RiskForm]:
-    today = timezone.localdate()
+    today = clock.today()
     ended = PublicNotice.objects.filter(
         form=OuterRef("pk"), closed_at__isnull=True, ends_on__lt=today
     )
@@ -488,8 +488,41 @@ class WorkItem:
     url_name: str
 
 
+def forms_to_rate_count(user: User) -> int:
+    """The 群众评议 page's forms this person has not finished rating."""
+    return sum(1 for f in rating_forms_for(user) if f.n_rated < f.n_points)
+
+
+def collective_waiting(user: User, kind: str) -> int:
+    """On the 集体审定 page: forms still to decide ("decide"), or decided, signed and so ready
+    to publish ("publish")."""
+    forms = collective_overview(user)
+    if kind == "decide":
+        return sum(1 for f in forms if not f.is_decided)
+    return sum(1 for f in forms if f.is_decided and not f.missing_lines)
+
+
+# One source for every count: the home page's 我的待办, the folded notifications ("有 N 张…")
+# and any badge take their number from the selector of the page they link to.
+QUEUE_COUNTS = {
+    "review": lambda u: len(review_queue(u)),
+    "rate": forms_to_rate_count,
+    "sign": lambda u: len(sign_queue(u)),
+    "organise_rating": lambda u: waiting_for_rating(u).count(),
+    "decide": lambda u: collective_waiting(u, "decide"),
+    "publish": lambda u: collective_waiting(u, "publish"),
+    "collective": lambda u: len(collective_overview(u)),
+    "objection": lambda u: len(objections_for_office(u, open_only=True)),
+    "file": lambda u: len(fileable_forms(u)),
+}
+
+
+def queue_count(user: User, kind: str) -> int:
+    return QUEUE_COUNTS[kind](user)
+
+
 def worklist(user: User) -> list[WorkItem]:
-    """What waits on this user, with counts (one query per line)."""
+    """What waits on this user, with counts from the selectors of the pages they link to."""
     person = access.person_for(user)
     if person is None:
         return []
@@ -499,31 +532,20 @@ def worklist(user: User) -> list[WorkItem]:
             RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count(),
             "risks:my_forms",
         ),
-        WorkItem("待审核（部室审核）", _review_qs(user).count(), "workflow:review_queue"),
-        WorkItem("待评议（群众评议）", _to_rate_count(person), "workflow:rating_list"),
+        WorkItem("待审核（部室审核）", queue_count(user, "review"), "workflow:review_queue"),
+        WorkItem("待评议（群众评议）", queue_count(user, "rate"), "workflow:rating_list"),
+        WorkItem("待签字（集体审定）", queue_count(user, "sign"), "workflow:sign_queue"),
     ]
-    office = office_units(user)
-    items.append(WorkItem("待签字（集体审定）", len(sign_queue(user)), "workflow:sign_queue"))
-    if office:
+    if office_units(user):
         items += [
-            WorkItem("待组织群众评议", waiting_for_rating(user).count(), "workflow:rating_windows"),
             WorkItem(
-                "待集体审定",
-                office_forms(user, FormState.COLLECTIVE).count(),
-                "workflow:collective",
+                "待组织群众评议", queue_count(user, "organise_rating"), "workflow:rating_windows"
             ),
-            WorkItem(
-                "待答复的异议",
-                Objection.objects.filter(form__unit__in=office, answered_at__isnull=True).count(),
-                "workflow:objections",
-            ),
-            WorkItem("公示期满待备案", len(fileable_forms(user)), "workflow:notice_register"),
+            WorkItem("待集体审定", queue_count(user, "collective"), "workflow:collective"),
+            WorkItem("待答复的异议", queue_count(user, "objection"), "workflow:objections"),
+            WorkItem("公示期满待备案", queue_count(user, "file"), "workflow:notice_register"),
         ]
     return items
-
-
-def _to_rate_count(person: Person) -> int:
-    return _forms_to_rate(person).filter(n_rated__lt=F("n_points")).count()
 
 
 # ------------------------------------------------------------------------- progress board
@@ -602,7 +624,7 @@ def progress_board(*, user: User, round_id: int) -> Board:
     )
     if rnd is None:
         raise Http404("没有找到该排查轮次。")
-    today = timezone.localdate()
+    today = clock.today()
     current = RiskForm.objects.filter(round=rnd).current()
     aggregates = {s.value: Count("id", filter=Q(state=s)) for s in FormState}
     grouped = current.values("department_id").annotate(
@@ -629,6 +651,7 @@ def progress_board(*, user: User, round_id: int) -> Board:
     overdue = list(
         current.filter(overdue_q(today))
         .select_related(*FORM_RELATED)
+        .annotate(last_reminded=Max("reminders__sent_at"))
         .order_by("department__order", "post__order", "id")
     )
     return Board(rnd, rows, totals, overdue)

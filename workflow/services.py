@@ -23,10 +23,11 @@ from django.utils import timezone
 from access import rules as access
 from audit.enums import AuditAction
 from audit.services import audit_record
+from riskreg import clock
 from risks.models import Measure, RiskForm, RiskPoint
 from units.enums import Role
 from units.models import Department, Person
-from workflow import transitions
+from workflow import selectors, transitions
 from workflow.enums import Action, FormState, RatingVerdict, RerateReason
 from workflow.models import (
     CollectiveMeeting,
@@ -343,7 +344,7 @@ def notice_period(published_on: datetime.date, working_days: int) -> tuple:
 
 
 def _publish(*, form: RiskForm, person: Person, extra: dict, **kw) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     # A notice already posted on the unit's board may be recorded with its real date.
     published_on = extra.get("published_on") or today
     if published_on > today:
@@ -555,7 +556,7 @@ def rating_window_open(
     person = access.person_for(actor)
     if person is None:
         raise TransitionForbidden("您没有办理此事项的权限。")
-    if deadline <= timezone.now():
+    if deadline <= clock.now():
         raise ValidationError({"deadline": "截止时间应晚于现在。"})
     window = RatingWindow(
         round=round, unit=round.unit, department=department, deadline=deadline, opened_by=person
@@ -616,7 +617,7 @@ def rating_window_close(
 
 def rating_windows_close_due() -> list[RatingWindow]:
     """Close every open window whose deadline has passed (command and on access)."""
-    due = list(RatingWindow.objects.filter(closed_at__isnull=True, deadline__lte=timezone.now()))
+    due = list(RatingWindow.objects.filter(closed_at__isnull=True, deadline__lte=clock.now()))
     for window in due:
         rating_window_close(window=window, actor=None)
     return due
@@ -628,7 +629,7 @@ def rating_save(
     """One rating per person per point per window, changeable until the window closes."""
     with transaction.atomic():
         locked = RatingWindow.objects.select_for_update().get(pk=window.pk)
-        if not locked.is_open or locked.deadline <= timezone.now():
+        if not locked.is_open or locked.deadline <= clock.now():
             raise ValidationError("群众评议已结束，不能再修改评议意见。")
         form = point.form
         if not locked.forms.filter(pk=form.pk).exists() or form.state != FormState.MASS_REVIEW:
@@ -763,16 +764,19 @@ def notification_push(
     url: str = "",
     form: RiskForm | None = None,
     email: bool = True,
+    count: int | None = None,
 ) -> Notification:
     """Add an in-app notice, folding it into an unread one of the same kind; the first one of
-    a fold also goes out by email."""
+    a fold also goes out by email. `count` is the number of forms the folded message names,
+    taken from the page the notice links to (workflow.selectors.queue_count), so that "有 N 张"
+    never disagrees with the queue."""
     unread = (
         Notification.objects.filter(recipient=recipient, kind=kind, read_at__isnull=True)
         .order_by("-created_at")
         .first()
     )
     if unread is not None and folded_message:
-        unread.count += 1
+        unread.count = count if count is not None else unread.count + 1
         unread.message = folded_message.format(count=unread.count)
         unread.form = None
         unread.created_at = timezone.now()
@@ -904,6 +908,7 @@ def _notify_after_transition(
             folded_message=folded or None,
             url=url,
             form=form,
+            count=selectors.queue_count(person.user, kind) if folded else None,
         )
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("objections/", views.objections, name="objections"),
     path("objections/<int:pk>/answer/", views.objection_answer, name="objection_answer"),
     path("board/", views.board, name="board"),
+    path("board/remind/", views.board_remind, name="board_remind"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
 ]

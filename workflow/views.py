@@ -3,6 +3,7 @@ workflow.services. No access → 404 (selectors); may read but not act → 403."
 
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from audit.net import client_address
 from audit.services import audit_record
 from risks import selectors as risk_selectors
 from risks.models import RiskForm
-from workflow import selectors, services
+from workflow import reminders, selectors, services
 from workflow.enums import Action, FormState, RatingVerdict
 from workflow.forms import (
     AnswerForm,
@@ -56,6 +57,79 @@ def _selected_ids(request: HttpRequest) -> list[int]:
     return [int(v) for v in request.POST.getlist("form_ids") if v.isdigit()]
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Irreversible steps run only from their confirmation page (the `confirmed` field)."""
+    return request.POST.get("confirmed") == "1"
+
+
+def _confirm_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    confirm_label: str,
+    back_url: str,
+    forms: list[RiskForm] | None = None,
+    lines: list[str] | None = None,
+    warning: str = "",
+) -> HttpResponse:
+    """Ask first: what will be done, to how many forms and which; the POST is carried over
+    unchanged and runs for real only with `confirmed`. Nothing has changed yet (HTTP 200)."""
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return render(
+        request,
+        "workflow/confirm.html",
+        {
+            "title": title,
+            "confirm_label": confirm_label,
+            "back_url": back_url,
+            "forms": forms or [],
+            "needs_forms": forms is not None,
+            "lines": lines or [],
+            "warning": warning,
+            "carried": carried,
+            "action_url": request.get_full_path(),
+        },
+    )
+
+
+def _chosen_round(request: HttpRequest, rounds: list) -> int | None:
+    """`?round=all` shows every round; `?round=<id>` one; by default the current (newest)
+    round of those the list holds, so that forms of two rounds never mix unseen."""
+    wanted = request.GET.get("round", "")
+    if wanted == "all":
+        return None
+    ids = [r.pk for r in rounds]
+    if wanted.isdigit() and int(wanted) in ids:
+        return int(wanted)
+    return ids[0] if ids else None
+
+
+def _by_round(request: HttpRequest, forms: list) -> tuple[list, dict]:
+    """Filter a list of forms (or objects with `.form`) by round; the context for
+    workflow/_round_filter.html."""
+    form_of = [getattr(item, "form", item) for item in forms]
+    rounds = sorted({f.round for f in form_of}, key=lambda r: (-r.year, -r.pk))
+    chosen = _chosen_round(request, rounds)
+    shown = [item for item, f in zip(forms, form_of, strict=True) if chosen in (None, f.round_id)]
+    return shown, {"rounds": rounds, "chosen_round": chosen}
+
+
+def _qs_by_round(request: HttpRequest, qs):
+    """The same for a queryset (pages that paginate in the database)."""
+    from risks.models import Round
+
+    rounds = list(Round.objects.filter(pk__in=qs.values("round_id")).order_by("-year", "-id"))
+    chosen = _chosen_round(request, rounds)
+    if chosen is not None:
+        qs = qs.filter(round_id=chosen)
+    return qs, {"rounds": rounds, "chosen_round": chosen}
+
+
 def _person_or_403(request: HttpRequest):
     person = access.person_for(request.user)
     if person is None:
@@ -85,6 +159,16 @@ def form_act(request: HttpRequest, pk: int) -> HttpResponse:
     extra = {}
     if action == Action.RERATE:
         extra["reason"] = request.POST.get("reason", "")
+    if action == Action.SUBMIT and not _confirmed(request):
+        form.confirm_note = f"{len(form.points.all())} 个风险点"
+        return _confirm_page(
+            request,
+            title="提交一览表",
+            confirm_label="确认提交",
+            back_url=reverse("risks:form_detail", args=[form.pk]),
+            forms=[form],
+            warning="提交后本表进入部室审核，您不能再修改，除非被退回。",
+        )
     try:
         result = services.form_transition(
             form=form,
@@ -164,11 +248,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "请先勾选要通过的一览表。")
         _report_batch(request, result, "审核通过")
         return _back_to_page(request, "workflow:review_queue")
-    page = _queue_page(request, queue, decided=False)
+    shown, by_round = _by_round(request, queue)
+    page = _queue_page(request, shown, decided=False)
     return render(
         request,
         "workflow/review_queue.html",
-        {"page": page, "forms": page.object_list, "form": CommentForm()},
+        {"page": page, "forms": page.object_list, "form": CommentForm(), **by_round},
     )
 
 
@@ -192,8 +277,11 @@ def sign_queue(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "请先勾选要签字的一览表。")
         _report_batch(request, result, "签字")
         return _back_to_page(request, "workflow:sign_queue")
-    page = _queue_page(request, queue, decided=True)
-    return render(request, "workflow/sign_queue.html", {"page": page, "forms": page.object_list})
+    shown, by_round = _by_round(request, queue)
+    page = _queue_page(request, shown, decided=True)
+    return render(
+        request, "workflow/sign_queue.html", {"page": page, "forms": page.object_list, **by_round}
+    )
 
 
 # ------------------------------------------------------------------------- 群众评议
@@ -293,6 +381,19 @@ def _office_window(request: HttpRequest, pk: int) -> RatingWindow:
 @require_POST
 def rating_window_close(request: HttpRequest, pk: int) -> HttpResponse:
     window = _office_window(request, pk)
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title=f"结束{window.scope_label}群众评议",
+            confirm_label="确认结束评议",
+            back_url=reverse("workflow:rating_windows"),
+            forms=list(
+                window.forms.filter(state=FormState.MASS_REVIEW).select_related(
+                    "unit", "round", "post__department", "department", "filler"
+                )
+            ),
+            warning="结束后同事不能再评议，以下一览表转入集体审定。",
+        )
     result = services.rating_window_close(
         window=window, actor=request.user, client_address=client_address(request)
     )
@@ -327,20 +428,34 @@ def collective(request: HttpRequest) -> HttpResponse:
         if action not in (Action.PUBLISH, Action.RETURN_FROM_COLLECTIVE):
             raise Http404
         chosen = set(_selected_ids(request))
+        selected = [f for f in forms if f.pk in chosen]
+        if action == Action.PUBLISH and not _confirmed(request):
+            return _confirm_page(
+                request,
+                title="公示所选一览表",
+                confirm_label=f"确认公示 {len(selected)} 张",
+                back_url=reverse("workflow:collective"),
+                forms=selected,
+                warning="公示后审定结果向全单位公开，公示期内只能通过异议退回。",
+            )
         result = services.forms_transition(
-            forms=[f for f in forms if f.pk in chosen],
+            forms=selected,
             action=action,
             actor=request.user,
             comment=request.POST.get("comment", ""),
             client_address=client_address(request),
         )
+        if not chosen:
+            messages.warning(request, "请先勾选一览表。")
         _report_batch(request, result, Action(action).label)
         return redirect("workflow:collective")
+    shown, by_round = _by_round(request, forms)
     return render(
         request,
         "workflow/collective.html",
         {
-            "forms": forms,
+            "forms": shown,
+            **by_round,
             "meetings": selectors.meetings_for(request.user),
             "meeting_form": MeetingForm(units=units),
         },
@@ -434,16 +549,17 @@ def meeting_minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def notice_register(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notice_register(request.user), REGISTER_PAGE_FORMS).get_page(
-        request.GET.get("page")
-    )
+    register, by_round = _qs_by_round(request, selectors.notice_register(request.user))
+    page = Paginator(register, REGISTER_PAGE_FORMS).get_page(request.GET.get("page"))
+    fileable = selectors.fileable_forms(request.user)
     return render(
         request,
         "workflow/notice_register.html",
         {
             "page": page,
+            **by_round,
             "forms": selectors.with_notice(list(page.object_list)),
-            "fileable": selectors.fileable_forms(request.user),
+            "fileable": fileable,
             "is_office": bool(selectors.office_units(request.user)),
         },
     )
@@ -452,11 +568,12 @@ def notice_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def filed_register(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.filed_register(request.user), REGISTER_PAGE_FORMS).get_page(
-        request.GET.get("page")
-    )
+    register, by_round = _qs_by_round(request, selectors.filed_register(request.user))
+    page = Paginator(register, REGISTER_PAGE_FORMS).get_page(request.GET.get("page"))
     return render(
-        request, "workflow/filed_register.html", {"page": page, "forms": page.object_list}
+        request,
+        "workflow/filed_register.html",
+        {"page": page, "forms": page.object_list, **by_round},
     )
 
 
@@ -466,8 +583,21 @@ def file_batch(request: HttpRequest) -> HttpResponse:
     _office_units_or_403(request)
     fileable = selectors.fileable_forms(request.user)
     chosen = set(_selected_ids(request))
+    selected = [f for f in fileable if f.pk in chosen]
+    if not chosen:
+        messages.warning(request, "请先勾选要备案的一览表。")
+        return redirect("workflow:notice_register")
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title="备案所选一览表",
+            confirm_label=f"确认备案 {len(selected)} 张",
+            back_url=reverse("workflow:notice_register"),
+            forms=selected,
+            warning="备案后即为正式台账，不能再修改，只能重新评定。",
+        )
     result = services.forms_transition(
-        forms=[f for f in fileable if f.pk in chosen],
+        forms=selected,
         action=Action.FILE,
         actor=request.user,
         client_address=client_address(request),
@@ -510,10 +640,11 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def objections(request: HttpRequest) -> HttpResponse:
     _office_units_or_403(request)
+    shown, by_round = _by_round(request, selectors.objections_for_office(request.user))
     return render(
         request,
         "workflow/objections.html",
-        {"objections": selectors.objections_for_office(request.user), "answer_form": AnswerForm()},
+        {"objections": shown, "answer_form": AnswerForm(), **by_round},
     )
 
 
@@ -524,14 +655,29 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(Objection, pk=pk, form__unit__in=units)
     answer_form = AnswerForm(request.POST)
     if not answer_form.is_valid():
-        messages.error(request, "请填写答复并选择结论。")
+        messages.error(request, "请填写答复并选择结论（成立或不成立）。")
         return redirect("workflow:objections")
+    upheld = answer_form.cleaned_data["upheld"]
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            title="答复异议",
+            confirm_label="确认答复",
+            back_url=reverse("workflow:objections"),
+            lines=[
+                f"一览表：《{objection.form.subject_title}》",
+                f"异议：{objection.text}",
+                f"答复：{answer_form.cleaned_data['answer']}",
+                "结论：异议成立，该表退回集体审定" if upheld else "结论：异议不成立，维持审定结果",
+            ],
+            warning="答复后不能修改。",
+        )
     try:
         services.objection_answer(
             objection=objection,
             actor=request.user,
             answer=answer_form.cleaned_data["answer"],
-            upheld=answer_form.cleaned_data["upheld"],
+            upheld=upheld,
             client_address=client_address(request),
         )
     except services.TransitionForbidden as exc:
@@ -557,7 +703,45 @@ def board(request: HttpRequest) -> HttpResponse:
         int(round_id) if round_id and round_id.isdigit() else (rounds[0].pk if rounds else None)
     )
     data = selectors.progress_board(user=request.user, round_id=chosen) if chosen else None
-    return render(request, "workflow/board.html", {"rounds": rounds, "board": data})
+    may_remind = bool(data and selectors.is_office_for(request.user, data.round.unit_id))
+    if data:
+        for form in data.overdue_forms:
+            form.phase_deadline = reminders.phase_deadline(form)
+    return render(
+        request,
+        "workflow/board.html",
+        {
+            "rounds": rounds,
+            "board": data,
+            "may_remind": may_remind,
+            "email_enabled": bool(settings.EMAIL_HOST),
+        },
+    )
+
+
+@login_required
+@require_POST
+def board_remind(request: HttpRequest) -> HttpResponse:
+    """催办 the selected late forms of a round (the office of its unit only)."""
+    _office_units_or_403(request)
+    round_id = request.POST.get("round", "")
+    if not round_id.isdigit():
+        raise Http404
+    board = selectors.progress_board(user=request.user, round_id=int(round_id))
+    chosen = set(_selected_ids(request))
+    if not chosen:
+        messages.warning(request, "请先勾选要催办的逾期一览表。")
+    else:
+        result = reminders.forms_remind(
+            forms=[f for f in board.overdue_forms if f.pk in chosen],
+            actor=request.user,
+            client_address=client_address(request),
+        )
+        if result.sent:
+            messages.success(request, f"已催办 {len(result.sent)} 张一览表，已通知相关办理人。")
+        for form, reason in result.skipped:
+            messages.warning(request, f"《{form.subject_title}》未催办：{reason}。")
+    return redirect(f"{reverse('workflow:board')}?round={board.round.pk}")
 
 
 @login_required

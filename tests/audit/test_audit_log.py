@@ -71,10 +71,10 @@ def test_role_grant_through_the_admin_is_audited(client, demo):
 
     response = client.post(
         reverse("admin:units_rolegrant_add"),
-        {"person": person.pk, "role": GrantedRole.INSPECTOR, "unit": gyrc.pk, "note": ""},
+        {"person": person.pk, "role": GrantedRole.INTEGRITY_OFFICE, "unit": gyrc.pk, "note": ""},
     )
     assert response.status_code == 302
-    grant = RoleGrant.objects.get(person=person, role=GrantedRole.INSPECTOR)
+    grant = RoleGrant.objects.get(person=person, role=GrantedRole.INTEGRITY_OFFICE)
     client.post(reverse("admin:units_rolegrant_delete", args=[grant.pk]), {"post": "yes"})
 
     granted = AuditEvent.objects.get(action=AuditAction.ROLE_GRANT)

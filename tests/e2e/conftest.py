@@ -80,6 +80,7 @@ def shot():
 @pytest.fixture
 def log_in(live_server):
     """Log a page in through the login form, as a person would."""
+    from tests.e2e.helpers import pass_second_factor
 
     def _log_in(page, username: str, password: str = "demo-pass-2026"):
         page.goto(f"{live_server.url}/accounts/login/")
@@ -87,6 +88,7 @@ def log_in(live_server):
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
         page.wait_for_load_state()
+        pass_second_factor(page)  # personas with a TOTP device (tests/e2e/helpers.py)
         return page
 
     return _log_in

@@ -3,8 +3,8 @@
 Set-up loads the demo organisation only (no round, no forms). Everything after that happens
 through the pages: clicks and typing. The database is read to assert, never written — with one
 exception that is not a write: the notice period (公示期) runs in working days from the day
-after publication, so to file the form the test moves the server's clock forward, as if the
-office came back a week later.
+after publication, so to file the form the test sets the training clock
+(RISKREG_TODAY_OFFSET_DAYS) forward, as if the office came back a week later.
 """
 
 import datetime
@@ -54,7 +54,7 @@ def _form_actions_page(page, live_server, worklist_label: str, button: str) -> N
         page.wait_for_load_state()
 
 
-def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkeypatch):
+def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, settings):
     url = live_server.url
     today = timezone.localdate()
 
@@ -80,6 +80,9 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     assert admin.get_by_text("预览：以下变更尚未写入").is_visible()
     assert admin.get_by_role("cell", name="钱思远").is_visible()
     assert not Person.objects.filter(employee_no="000208").exists(), "preview wrote"
+    # The posts the file would create are listed first, each confirmed by a tick (issue 15).
+    for box in admin.locator("input[name=create_item]").all():
+        box.check()
     admin.get_by_role("button", name="确认导入").click()
     check_page(admin, shot, "j04-admin-roster-imported")
     new = Person.objects.get(unit__code="GYRC", employee_no="000208")
@@ -97,7 +100,11 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     office.get_by_label("轮次名称").fill(f"{today.year}年度廉政风险排查")
     office.get_by_label("年度").fill(str(today.year))
     office.get_by_label("公示期（工作日）").fill("1")
-    office.get_by_role("button", name="开启并生成一览表").click()
+    for label, days in (("自查填报截止", 10), ("部室审核截止", 20), ("群众评议截止", 30)):
+        office.get_by_label(label).fill((today + datetime.timedelta(days=days)).isoformat())
+    office.get_by_label("集体审定截止").fill((today + datetime.timedelta(days=40)).isoformat())
+    office.get_by_role("button", name="下一步：核对将生成的一览表").click()
+    office.get_by_role("button", name=re.compile("^确认开启并生成")).click()
     check_page(office, shot, "j08-office-round-opened")
     rnd = Round.objects.get(unit__code="GYRC")
     assert rnd.notice_working_days == 1
@@ -144,6 +151,7 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     _form_actions_page(staff, live_server, "待填报的一览表", "提交")
     check_page(staff, shot, "j12-staff-submit")
     staff.get_by_role("button", name="提交", exact=True).click()
+    staff.get_by_role("button", name="确认提交").click()
     check_page(staff, shot, "j13-staff-submitted")
     form.refresh_from_db()
     assert form.state == FormState.DEPT_REVIEW
@@ -174,6 +182,7 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     _form_actions_page(staff, live_server, "待填报的一览表", "提交")
     assert staff.get_by_text(RETURN_REASON).first.is_visible(), "the reason is not shown"
     staff.get_by_role("button", name="提交", exact=True).click()
+    staff.get_by_role("button", name="确认提交").click()
     staff.wait_for_load_state()
     form.refresh_from_db()
     assert form.state == FormState.DEPT_REVIEW
@@ -215,6 +224,7 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
 
     click_worklist(office, live_server, "待组织群众评议")
     office.get_by_role("button", name="结束评议，转集体审定").click()
+    office.get_by_role("button", name="确认结束评议").click()
     check_page(office, shot, "j22-office-rating-closed")
     form.refresh_from_db()
     assert form.state == FormState.COLLECTIVE
@@ -254,6 +264,7 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     click_worklist(office, live_server, "待集体审定")
     office.get_by_label(f"选择 {TITLE}").check()
     office.get_by_role("button", name="公示所选").click()
+    office.get_by_role("button", name=re.compile("^确认公示")).click()
     check_page(office, shot, "j28-office-published")
     form.refresh_from_db()
     assert form.state == FormState.PUBLIC_NOTICE
@@ -277,7 +288,9 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     check_page(office, shot, "j32-office-objections")
     assert office.get_by_text(OBJECTION).is_visible()
     office.get_by_label("答复").fill(ANSWER)
+    office.get_by_label("不成立，维持审定结果").check()
     office.get_by_role("button", name="答复", exact=True).click()
+    office.get_by_role("button", name="确认答复").click()
     check_page(office, shot, "j33-office-answered")
     objection.refresh_from_db()
     assert objection.answer == ANSWER and objection.upheld is False
@@ -285,17 +298,15 @@ def test_whole_round_in_the_browser(persona, live_server, demo_org, shot, monkey
     # ------------------------------------------------------------ 11. filing, a week later
     notice = form.notices.get()
     later = notice.ends_on + datetime.timedelta(days=1)
-    real_localdate = timezone.localdate
-    monkeypatch.setattr(
-        timezone,
-        "localdate",
-        lambda value=None, tz=None: later if value is None else real_localdate(value, tz),
-    )
+    # The training clock (riskreg.clock), as a trainer would set RISKREG_TODAY_OFFSET_DAYS.
+    settings.RISKREG_TODAY_OFFSET_DAYS = (later - today).days
     click_worklist(office, live_server, "公示期满待备案")
     check_page(office, shot, "j34-office-fileable")
+    office.get_by_label(TITLE).first.check()
     office.get_by_role("button", name="备案所选").click()
+    office.get_by_role("button", name=re.compile("^确认备案")).click()
     check_page(office, shot, "j35-office-filed")
-    monkeypatch.undo()
+    settings.RISKREG_TODAY_OFFSET_DAYS = 0
     form.refresh_from_db()
     assert form.state == FormState.FILED
 

@@ -168,3 +168,17 @@ def test_catalogue_query_count_is_flat(
         item = make_item(unit=gyrc, department=office_dept, name=f"事项{n + 2}")
         add_steps(item, ["受理", "办理"])
     assert count() == few
+
+
+def test_a_unit_defined_kind_is_offered_and_others_refused(login, demo, gyrc, office_dept):
+    from django.core.exceptions import ValidationError
+
+    from powers.models import UnitPowerKind
+
+    with pytest.raises(ValidationError):
+        make_item(unit=gyrc, department=office_dept, name="募捐活动备案", kind="募捐管理")
+    UnitPowerKind.objects.create(unit=gyrc, name="募捐管理")
+    item = make_item(unit=gyrc, department=office_dept, name="募捐活动备案", kind="募捐管理")
+    assert item.kind == "募捐管理"
+    page = login(demo["head"]).get(reverse("powers:item_add", args=["GYRC"])).content.decode()
+    assert '<option value="募捐管理">' in page and '<option value="行政给付">' in page

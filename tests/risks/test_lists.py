@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from risks import services
 from risks.models import RiskForm
-from tests.factories import make_form, make_point, make_post, make_round
+from tests.factories import ROUND_DEADLINES, make_form, make_point, make_post, make_round
 from units.models import Department, Person
 from workflow.enums import FormState
 
@@ -75,11 +75,13 @@ def test_form_list_filters_by_round_department_and_state(client, demo, staff_for
             if reverse("risks:form_detail", args=[f.pk]) in body
         }
 
-    assert listed({}) == {staff_form.pk, other_dept.pk, old.pk}
+    # By default the current round only, so that two rounds never mix unseen; "" = all rounds.
+    assert listed({}) == {staff_form.pk, other_dept.pk}
+    assert listed({"round": ""}) == {staff_form.pk, other_dept.pk, old.pk}
     assert listed({"round": old_round.pk}) == {old.pk}
     office = Department.objects.get(unit=staff_form.unit, name="办公室")
-    assert listed({"department": office.pk}) == {staff_form.pk, old.pk}
-    assert listed({"state": "filed"}) == {old.pk}
+    assert listed({"round": "", "department": office.pk}) == {staff_form.pk, old.pk}
+    assert listed({"round": "", "state": "filed"}) == {old.pk}
     # Nonsense filters are ignored, never an error page.
     assert listed({"round": "abc", "state": "nonsense"}) == {staff_form.pk, other_dept.pk, old.pk}
 
@@ -111,7 +113,9 @@ def test_form_list_costs_the_same_for_1_and_30_rows(client, demo, staff_form):
 
 
 def test_round_page_costs_the_same_for_few_and_many_forms(client, demo, gyrc):
-    rnd = services.round_open(unit=gyrc, year=2026, title="轮次", by=demo["office"]).round
+    rnd = services.round_open(
+        unit=gyrc, year=2026, title="轮次", by=demo["office"], **ROUND_DEADLINES
+    ).round
     client.force_login(demo["office"])
     url = reverse("risks:round_detail", args=[rnd.pk])
     before = _queries(client, url)

@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from audit.enums import AuditAction
+from audit.models import AuditEvent
 from risks import services
 from risks.models import RiskForm, Round
-from tests.factories import make_department, make_person, make_post
+from tests.factories import ROUND_DEADLINES, make_department, make_person, make_post
 from units.enums import PostTier
 from units.models import Person, Post, Unit
 from workflow.enums import FormState
@@ -18,7 +20,11 @@ pytestmark = pytest.mark.django_db
 
 def _open(demo, gyrc, **kw):
     return services.round_open(
-        unit=gyrc, year=2026, title=kw.pop("title", "2026年度廉政风险排查"), by=demo["office"], **kw
+        unit=gyrc,
+        year=2026,
+        title=kw.pop("title", "2026年度廉政风险排查"),
+        by=demo["office"],
+        **{**ROUND_DEADLINES, **kw},
     )
 
 
@@ -40,11 +46,11 @@ def test_round_open_creates_forms_for_posts_departments_and_leadership(demo, gyr
 def test_round_open_twice_creates_nothing_more(demo, gyrc):
     first = _open(demo, gyrc)
     count = RiskForm.objects.count()
-    again = _open(demo, gyrc, self_check_deadline=datetime.date(2026, 4, 1))
+    again = _open(demo, gyrc, self_check_deadline=datetime.date(2026, 3, 1))
     assert again.existed and again.created_forms == 0
     assert again.round == first.round
     assert RiskForm.objects.count() == count
-    assert Round.objects.get().self_check_deadline == datetime.date(2026, 4, 1)
+    assert Round.objects.get().self_check_deadline == datetime.date(2026, 3, 1)
     assert services.round_create_missing_forms(round=first.round, by=demo["office"]) == 0
 
 
@@ -99,36 +105,49 @@ def test_reassigned_post_form_is_not_recreated(demo, gyrc):
 @pytest.mark.parametrize("persona", ["staff", "head", "principal", "inspector", "admin"])
 def test_only_the_integrity_office_opens_rounds(demo, gyrc, persona):
     with pytest.raises(PermissionDenied):
-        services.round_open(unit=gyrc, year=2026, title="x", by=demo[persona])
+        services.round_open(unit=gyrc, year=2026, title="x", by=demo[persona], **ROUND_DEADLINES)
     assert not Round.objects.exists()
 
 
 def test_office_cannot_open_round_for_another_unit(demo):
     with pytest.raises(PermissionDenied):
         services.round_open(
-            unit=Unit.objects.get(code="GYRC-LZ"), year=2026, title="x", by=demo["office"]
+            unit=Unit.objects.get(code="GYRC-LZ"),
+            year=2026,
+            title="x",
+            by=demo["office"],
+            **ROUND_DEADLINES,
         )
 
 
 # --- pages ------------------------------------------------------------------------------------
 
 
-def test_round_open_page_opens_the_round(client, demo, gyrc):
+OPEN_FORM = {
+    "title": "2026年度廉政风险排查",
+    "year": "2026",
+    "self_check_deadline": "2026-03-31",
+    "dept_review_deadline": "2026-04-20",
+    "mass_review_deadline": "2026-05-15",
+    "collective_deadline": "2026-06-10",
+    "notice_working_days": "5",
+}
+
+
+def test_round_open_page_opens_the_round_after_confirmation(client, demo, gyrc):
     client.force_login(demo["office"])
     page = client.get(reverse("risks:round_open"))
     assert "开启排查轮次" in page.content.decode()
-    response = client.post(
-        reverse("risks:round_open"),
-        {
-            "unit": gyrc.pk,
-            "title": "2026年度廉政风险排查",
-            "year": "2026",
-            "self_check_deadline": "2026-03-31",
-            "dept_review_deadline": "2026-04-20",
-            "notice_working_days": "5",
-        },
-        follow=True,
-    )
+    data = {"unit": gyrc.pk, **OPEN_FORM}
+    check = client.post(reverse("risks:round_open"), data).content.decode()
+    people = Person.objects.filter(unit=gyrc, active=True, post__isnull=False).count()
+    departments = gyrc.departments.count()
+    assert f"岗位一览表 {people} 张（{people} 人" in check
+    assert f"部室一览表 {departments} 张" in check
+    assert "领导班子一览表 1 张" in check
+    assert f"确认开启并生成 {people + departments + 1} 张一览表" in check
+    assert not Round.objects.exists()
+    response = client.post(reverse("risks:round_open"), {**data, "confirmed": "1"}, follow=True)
     body = response.content.decode()
     assert "已开启“2026年度廉政风险排查”" in body
     assert "李晓燕" in body and "领导班子" in body and "赈济救护部" in body
@@ -210,3 +229,56 @@ def test_leadership_post_tier_layout(demo, gyrc):
     rnd = _open(demo, gyrc).round
     principal_form = RiskForm.objects.get(round=rnd, post__tier=PostTier.PRINCIPAL)
     assert principal_form.layout_title == "党政一把手"
+
+
+def test_round_open_without_deadlines_is_refused(client, demo, gyrc):
+    client.force_login(demo["office"])
+    data = {"unit": gyrc.pk, **OPEN_FORM, "confirmed": "1"}
+    del data["mass_review_deadline"], data["collective_deadline"]
+    body = client.post(reverse("risks:round_open"), data).content.decode()
+    assert "请填写“群众评议截止”日期" in body and "请填写“集体审定截止”日期" in body
+    assert not Round.objects.exists()
+    with pytest.raises(ValidationError):
+        services.round_open(unit=gyrc, year=2026, title="x", by=demo["office"])
+    assert not Round.objects.exists()
+
+
+def test_round_open_title_is_never_an_existing_rounds(client, demo, gyrc):
+    _open(demo, gyrc)
+    client.force_login(demo["office"])
+    page = client.get(reverse("risks:round_open")).content.decode()
+    assert 'value="2026年度廉政风险排查"' not in page
+    body = client.post(
+        reverse("risks:round_open"), {"unit": gyrc.pk, **OPEN_FORM, "confirmed": "1"}
+    ).content.decode()
+    assert "本单位已有“2026年度廉政风险排查”" in body
+    assert Round.objects.count() == 1
+
+
+def test_round_edit_page_changes_deadlines_and_is_audited(client, demo, gyrc):
+    rnd = _open(demo, gyrc).round
+    client.force_login(demo["office"])
+    url = reverse("risks:round_edit", args=[rnd.pk])
+    assert "修改截止日期和公示期" in client.get(url).content.decode()
+    data = {k: v for k, v in OPEN_FORM.items() if k not in ("title", "year")}
+    response = client.post(
+        url, {**data, "collective_deadline": "2026-06-30", "notice_working_days": "7"}, follow=True
+    )
+    assert "已修改“2026年度廉政风险排查”的截止日期和公示期" in response.content.decode()
+    rnd.refresh_from_db()
+    assert (rnd.collective_deadline, rnd.notice_working_days) == (datetime.date(2026, 6, 30), 7)
+    event = AuditEvent.objects.get(action=AuditAction.ROUND_CHANGE)
+    assert event.details["changes"]["collective_deadline"] == ["2026-06-10", "2026-06-30"]
+    client.force_login(demo["head"])
+    assert client.get(url).status_code == 404
+
+
+def test_round_page_marks_a_passed_deadline_while_forms_still_wait(client, demo, gyrc, settings):
+    rnd = _open(demo, gyrc).round
+    client.force_login(demo["office"])
+    settings.RISKREG_TODAY_OFFSET_DAYS = (
+        datetime.date(2026, 4, 2) - datetime.date.today()
+    ).days  # two days after 自查填报截止 (2026-03-31)
+    body = client.get(reverse("risks:round_detail", args=[rnd.pk])).content.decode()
+    assert "2026-03-31 <span" in body and "逾期 2 天" in body
+    assert "2026-04-20</dd>" in body  # 部室审核: not due yet

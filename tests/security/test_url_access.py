@@ -23,8 +23,8 @@ from tests.security.url_access_table import LOGIN, PERSONAS, REDIRECT, URL_TABLE
 from units.demo import load_demo_org
 from workflow.demo import demo_chain_load
 
-# A GET may renew the session and write to the audit log; it changes nothing else.
-GET_MAY_WRITE = {"django_session", "audit_auditevent"}
+# A GET may renew the session and write to the audit log (and its chain head); nothing else.
+GET_MAY_WRITE = {"django_session", "audit_auditevent", "audit_auditchainhead"}
 WRITE_SQL = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 

@@ -120,7 +120,7 @@ def demo_objects() -> dict:
     from django_tasks_db.models import DBTaskResult
 
     from access.services import delegation_grant, read_grant_grant
-    from audit.models import AuditEvent
+    from audit.models import AuditEvent, DualControlKind, DualControlRequest
     from powers.demo import load_demo_powers
     from powers.models import PowerChange, PowerItem, UnitPowerKind
     from reports.models import JobKind, JobState, ReportFile, ReportFormat, ReportJob
@@ -195,6 +195,12 @@ def demo_objects() -> dict:
         "rolegrant": RoleGrant.objects.filter(person__user__username="demo_audit").first(),
         "user": User.objects.get(username="demo_staff"),
         "auditevent": AuditEvent.objects.first(),
+        "dual": DualControlRequest.objects.create(
+            kind=DualControlKind.RESET_MFA,
+            target=Person.objects.get(user__username="demo_inspector"),
+            reason="手机丢失",
+            requested_by=User.objects.get(username="demo_admin"),
+        ),
         "round": Round.objects.get(unit=unit, title="2026年度廉政风险排查"),
         "staff_form": staff_form,
         "staff_point": staff_form.points.order_by("order", "pk").first(),
@@ -292,6 +298,8 @@ INSPECTOR_ONLY = logged_in(404, inspector=200)
 UNIT_SUPERVISION = logged_in(404, principal=200, inspector=200)
 
 URL_TABLE: dict[str, Row] = {
+    # --- operations: /healthz answers everyone, with no data (ops/health.py) ---
+    "healthz": Row(expect(200)),
     # --- accounts ---
     "login": Row(expect(REDIRECT, anonymous=200)),
     # The icon, for everyone (a permanent redirect to the static file).
@@ -299,6 +307,13 @@ URL_TABLE: dict[str, Row] = {
     "logout": Row(expect(405)),
     "password_change": Row(logged_in(200)),
     "password_change_done": Row(logged_in(200)),
+    # --- second factor: nothing owed after a finished login, so the step sends one on ---
+    "mfa_verify": Row(logged_in(REDIRECT)),
+    "mfa_enrol": Row(logged_in(200)),
+    "account_security": Row(logged_in(200)),
+    # --- 双人审批: the system admin, the principal and the audit admin of the unit ---
+    "dual_list": Row(logged_in(404, admin=200, principal=200, auditor=200)),
+    "dual_detail": Row(logged_in(404, admin=200, principal=200, auditor=200), _pk("dual")),
     # --- units ---
     "home": Row(logged_in(200)),
     # The password-set link of the roster invite: a bad link shows "此链接已失效" to anyone.
@@ -343,10 +358,12 @@ URL_TABLE: dict[str, Row] = {
         auditor=NOT_IN_SCOPE,
         office=NOT_IN_SCOPE,
     ),
+    # The demo grant is the audit admin's: the system admin sees it but may not change or
+    # revoke it (三员分立, 双人审批); its change page is read-only.
     **_model_rows(
         "units.rolegrant",
         "rolegrant",
-        admin=ORG_ADMIN,
+        admin={**ORG_ADMIN, "delete": 403},
         auditor=NOT_IN_SCOPE,
         office=NOT_IN_SCOPE,
     ),
@@ -375,6 +392,7 @@ URL_TABLE: dict[str, Row] = {
     ),
     # --- admin: audit log (audit admin only, read-only) ---
     "admin:audit_auditevent_export": Row(admin_only(admin=403, auditor=200, office=403)),
+    "admin:audit_auditevent_digest": Row(admin_only(admin=403, auditor=200, office=403)),
     **_model_rows(
         "audit.auditevent",
         "auditevent",
@@ -470,6 +488,7 @@ URL_TABLE: dict[str, Row] = {
     "risks:round_list": Row(OFFICE_ONLY_404),
     "risks:round_open": Row(OFFICE_ONLY_404),
     "risks:round_detail": Row(OFFICE_ONLY_404, _pk("round")),
+    "risks:round_edit": Row(OFFICE_ONLY_404, _pk("round")),
     "risks:round_sync": Row(POST_ONLY, _pk("round")),
     # --- workflow: queues and lists are per person; actions are POST-only ---
     # The old address of the form page: a permanent redirect to /forms/<pk>/ (risks:form_detail),
@@ -508,6 +527,7 @@ URL_TABLE: dict[str, Row] = {
     "access:delegation_revoke": Row(POST_ONLY, _pk("delegation")),
     "access:read_grant_add": Row(POST_ONLY),
     "access:read_grant_revoke": Row(POST_ONLY, lambda objects: ["unit", objects["readgrant"].pk]),
+    "workflow:board_remind": Row(POST_ONLY),
     "workflow:notifications": Row(logged_in(200)),
     # Opening a notice marks it read, so it is a POST.
     "workflow:notification_open": Row(POST_ONLY, _pk("notification")),
@@ -554,3 +574,235 @@ URL_TABLE: dict[str, Row] = {
     "supervision:act": Row(POST_ONLY, lambda o: ["warning", o["sup_warning"].pk]),
     "supervision:evidence": Row(UNIT_SUPERVISION, _pk("sup_evidence")),
 }
+
+
+# --- POST refusals of 三员分立 ------------------------------------------------------------------
+# What the system admin may not do even by crafting the request himself. Each row: who posts,
+# where, what; the status answered (200: the form shown again with the Chinese reason; 403:
+# refused outright) and a check, run afterwards, that nothing changed. Tested by
+# tests/security/test_separation.py.
+
+
+@dataclass(frozen=True)
+class Refusal:
+    persona: str
+    url: Callable[[dict], str]
+    data: Callable[[dict], dict]
+    status: int
+    unchanged: Callable[[dict], bool]
+    says: str = ""
+
+
+def _grant_data(username: str, role: str) -> Callable[[dict], dict]:
+    def data(objects: dict) -> dict:
+        from units.models import Person
+
+        person = Person.objects.get(user__username=username)
+        return {"person": person.pk, "role": role, "unit": objects["unit"].pk, "note": ""}
+
+    return data
+
+
+def _no_grant(username: str, role: str) -> Callable[[dict], bool]:
+    def check(objects: dict) -> bool:
+        from units.models import RoleGrant
+
+        return not RoleGrant.objects.filter(person__user__username=username, role=role).exists()
+
+    return check
+
+
+def _url(name: str, *keys: str) -> Callable[[dict], str]:
+    def url(objects: dict) -> str:
+        from django.urls import reverse
+
+        return reverse(name, args=[objects[key].pk for key in keys])
+
+    return url
+
+
+def _audit_user(objects: dict):
+    from django.contrib.auth.models import User
+
+    return User.objects.get(username="demo_audit")
+
+
+def _audit_password_unchanged(objects: dict) -> bool:
+    return _audit_user(objects).check_password("demo-pass-2026")
+
+
+def _audit_grant_kept(objects: dict) -> bool:
+    from units.models import RoleGrant
+
+    return RoleGrant.objects.filter(pk=objects["rolegrant"].pk, role="audit_admin").exists()
+
+
+def _audit_person_unchanged(objects: dict) -> bool:
+    from units.models import Person
+
+    person = Person.objects.get(user__username="demo_audit")
+    return person.name == "曹玉兰" and person.active
+
+
+def _inspector_device_kept(objects: dict) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user__username="demo_inspector", confirmed=True).exists()
+
+
+def _person_data(objects: dict) -> dict:
+    from units.models import Person
+
+    person = Person.objects.get(user__username="demo_audit")
+    return {
+        "unit": person.unit_id,
+        "employee_no": person.employee_no,
+        "name": "改名",
+        "department": person.department_id or "",
+        "post": person.post_id or "",
+        "job_title": person.job_title,
+        "phone": person.phone,
+        "email": "",
+        "role_grants-TOTAL_FORMS": "0",
+        "role_grants-INITIAL_FORMS": "0",
+    }
+
+
+def _audit_person_with_email(objects: dict) -> dict:
+    from units.models import Person
+
+    person = Person.objects.get(user__username="demo_audit")
+    Person.objects.filter(pk=person.pk).update(email="caoyulan@example.org")
+    return {"action": "send_password_set_email", "_selected_action": [person.pk]}
+
+
+def _no_mail_sent(objects: dict) -> bool:
+    from django.core import mail
+
+    return not mail.outbox
+
+
+def _dual_pending(objects: dict) -> bool:
+    from audit.models import DualControlRequest
+
+    return DualControlRequest.objects.get(pk=objects["dual"].pk).state == "pending"
+
+
+SELF_GRANT = "不能给自己授予"
+PROTECTED_GRANT = "双人审批"
+REFUSALS: dict[str, Refusal] = {
+    "admin grants himself 纪检监督": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_add"),
+        _grant_data("demo_admin", "inspector"),
+        200,
+        _no_grant("demo_admin", "inspector"),
+        SELF_GRANT,
+    ),
+    "admin grants himself 安全审计员": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_add"),
+        _grant_data("demo_admin", "audit_admin"),
+        200,
+        _no_grant("demo_admin", "audit_admin"),
+        SELF_GRANT,
+    ),
+    "admin grants himself 廉防办": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_add"),
+        _grant_data("demo_admin", "integrity_office"),
+        200,
+        _no_grant("demo_admin", "integrity_office"),
+        SELF_GRANT,
+    ),
+    "admin grants a colleague 纪检监督": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_add"),
+        _grant_data("demo_staff", "inspector"),
+        200,
+        _no_grant("demo_staff", "inspector"),
+        PROTECTED_GRANT,
+    ),
+    "admin grants the audit admin 系统管理员": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_add"),
+        _grant_data("demo_audit", "system_admin"),
+        200,
+        _no_grant("demo_audit", "system_admin"),
+        PROTECTED_GRANT,
+    ),
+    "admin revokes the audit admin's grant": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_delete", "rolegrant"),
+        lambda o: {"post": "yes"},
+        403,
+        _audit_grant_kept,
+    ),
+    "admin changes the audit admin's grant": Refusal(
+        "admin",
+        _url("admin:units_rolegrant_change", "rolegrant"),
+        lambda o: {
+            "person": o["rolegrant"].person_id,
+            "role": "integrity_office",
+            "unit": o["unit"].pk,
+            "note": "",
+        },
+        403,
+        _audit_grant_kept,
+    ),
+    "admin resets demo_audit's password": Refusal(
+        "admin",
+        lambda o: _url("admin:auth_user_password_change", "audit_user")(
+            {**o, "audit_user": _audit_user(o)}
+        ),
+        lambda o: {"password1": "Takeover#2026xy", "password2": "Takeover#2026xy"},
+        403,
+        _audit_password_unchanged,
+    ),
+    "admin changes demo_audit's login": Refusal(
+        "admin",
+        lambda o: _url("admin:auth_user_change", "audit_user")({**o, "audit_user": _audit_user(o)}),
+        lambda o: {"username": "demo_audit2", "is_active": "on"},
+        403,
+        lambda o: _audit_user(o).username == "demo_audit",
+    ),
+    "admin changes demo_audit's person record": Refusal(
+        "admin",
+        lambda o: _url("admin:units_person_change", "audit_person")(
+            {**o, "audit_person": _audit_user(o).person}
+        ),
+        _person_data,
+        403,
+        _audit_person_unchanged,
+    ),
+    "admin resets the inspector's second factor": Refusal(
+        "admin",
+        _url("admin:auth_user_changelist"),
+        lambda o: {
+            "action": "reset_second_factor",
+            "_selected_action": [_inspector_user_pk()],
+        },
+        302,
+        _inspector_device_kept,
+    ),
+    "admin mails demo_audit a password-set link": Refusal(
+        "admin",
+        _url("admin:units_person_changelist"),
+        _audit_person_with_email,
+        302,
+        _no_mail_sent,
+    ),
+    "admin approves his own 双人审批 request": Refusal(
+        "admin",
+        _url("dual_detail", "dual"),
+        lambda o: {"decision": "approve", "note": ""},
+        403,
+        _dual_pending,
+    ),
+}
+
+
+def _inspector_user_pk() -> int:
+    from django.contrib.auth.models import User
+
+    return User.objects.get(username="demo_inspector").pk

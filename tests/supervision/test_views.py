@@ -215,3 +215,38 @@ def test_heat_map_counts_decided_levels_per_department_and_open_dispositions(wor
     rows = {r["label"]: r for r in heat_rows(world.users["inspector"], [world.unit])}
     assert rows["办公室"]["levels"] == {1: 1} and rows["办公室"]["open"] == 1
     assert rows["赈济救护部"]["open"] == 0
+
+
+def test_bad_input_gives_a_chinese_message_and_changes_nothing(world, login):
+    headless = world.unit.departments.get(name="赈济救护部")
+    headless.head = None
+    headless.save()
+    client = login(world.users["inspector"])
+    response = client.post(
+        reverse("supervision:warning_create"),
+        {
+            "grade": "yellow",
+            "recipient_kind": "department",
+            "recipient_department": headless.pk,
+            "risk_text": "风险",
+            "requirement": "要求",
+            "reply_due": (clock.today() + dt.timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == 200 and "该部室没有负责人" in response.content.decode()
+    assert not WarningNotice.objects.exists()
+
+    warning = issue_warning(world)
+    response = client.post(
+        reverse("supervision:act", args=["warning", warning.pk]),
+        {"action": "correct", "field": "reply_due", "value": "明天", "reason": "改期"},
+        follow=True,
+    )
+    assert "格式不正确" in response.content.decode()
+    assert WarningNotice.objects.get().reply_due == warning.reply_due
+    assert (
+        client.post(
+            reverse("supervision:act", args=["nonsense", warning.pk]), {"action": "accept"}
+        ).status_code
+        == 404
+    )

@@ -54,7 +54,7 @@ def test_preview_shows_what_will_change_and_writes_nothing(client, demo, gyrc):
     assert response.status_code == 200
     assert "预览：以下变更尚未写入" in body
     assert "新增 1, 更新 1" in body
-    assert "将新建部室：新设部室" in body
+    assert "新建部室“新设部室”" in body
     assert "手机：13900000201 → 13900000999" in body
     assert not Person.objects.filter(employee_no="009001").exists()
     assert Person.objects.get(unit=gyrc, employee_no="000201").phone == "13900000201"

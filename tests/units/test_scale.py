@@ -69,7 +69,7 @@ def test_generate_scale_data_writes_the_chain_records_consistent_with_states():
 
 
 def test_generate_scale_data_can_build_one_situation_for_a_benchmark():
-    from units.scale import generate
+    from bench.scale import generate
 
     generate(units=1, staff_per_unit=14, points_per_form=1, state=FormState.DEPT_REVIEW,
              departments=1)  # fmt: skip

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 def post_action(client, form, action, comment=""):
     return client.post(
-        reverse("workflow:act", args=[form.pk]), {"action": action, "comment": comment}
+        reverse("workflow:act", args=[form.pk]),
+        {"action": action, "comment": comment, "confirmed": "1"},
     )
 
 
@@ -248,7 +249,7 @@ def test_rating_pages_count_points_and_ratings(demo, rated, login):
         window=window, point=form.points.first(), rater=staff2, verdict=RatingVerdict.AGREE
     )
     row = re.search(
-        rf"<td>{re.escape(form.subject_title)}</td><td>(\d+) / (\d+)</td>",
+        rf"<td>{re.escape(form.subject_title)}</td><td[^>]*>[^<]*</td><td>(\d+) / (\d+)</td>",
         login(demo["staff2"]).get(reverse("workflow:rating_list")).content.decode(),
     )
     assert row and row.groups() == ("1", "2")
@@ -433,7 +434,7 @@ def test_everyone_in_the_unit_reads_the_notice_and_may_object(demo, forms, rnd, 
     assert "匿名" in page and "该岗位风险等级偏低" in page
     office.post(
         reverse("workflow:objection_answer", args=[objection.pk]),
-        {"answer": "异议成立", "upheld": "1"},
+        {"answer": "异议成立", "upheld": "1", "confirmed": "1"},
     )
     form.refresh_from_db()
     assert form.state == FormState.COLLECTIVE
@@ -488,7 +489,7 @@ def test_office_runs_a_rating_window_from_the_page(demo, forms, rnd, login):
 
     window = rnd.rating_windows.get()
     assert list(window.forms.all()) == [forms["post"]]
-    client.post(reverse("workflow:rating_window_close", args=[window.pk]))
+    client.post(reverse("workflow:rating_window_close", args=[window.pk]), {"confirmed": "1"})
     forms["post"].refresh_from_db()
     assert forms["post"].state == FormState.COLLECTIVE
 

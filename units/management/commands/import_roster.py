@@ -1,8 +1,11 @@
-"""`manage.py import_roster FILE --unit CODE [--dry-run] [--deactivate-missing]`.
+"""`manage.py import_roster FILE --unit CODE [--dry-run] [--deactivate-missing]
+[--accept-warnings] [--blank-clears] [--no-create]`.
 
-Exit codes (README, "管理命令"): 0 imported (or previewed); 1 some rows are bad, every bad row
-is listed on stderr and nothing is written; 2 the file, its columns or the unit code cannot be
-used, one line on stderr.
+Exit codes (README, "管理命令"): 0 imported (or previewed); 1 some rows are bad (or, with
+--no-create, the file names departments or posts that do not exist), every bad row is listed on
+stderr and nothing is written; 2 the file, its columns or the unit code cannot be used, one
+line on stderr; 3 warnings (e.g. a newcomer named like an active colleague) printed as
+`第 N 行：提醒：…` and not accepted with --accept-warnings: nothing written.
 """
 
 import getpass
@@ -16,6 +19,7 @@ from units.roster import RosterFileError
 
 EXIT_BAD_ROWS = 1
 EXIT_BAD_INPUT = 2
+EXIT_WARNINGS = 3
 
 
 class Command(BaseCommand):
@@ -32,6 +36,21 @@ class Command(BaseCommand):
             "--deactivate-missing",
             action="store_true",
             help="停用本单位中不在名册里的人员（只停用，不删除）",
+        )
+        parser.add_argument(
+            "--accept-warnings",
+            action="store_true",
+            help="接受全部提醒（如新增人员与在岗人员同名）并导入；否则有提醒时不写入，退出码 3",
+        )
+        parser.add_argument(
+            "--blank-clears",
+            action="store_true",
+            help="选填列（职务、手机、邮箱等）的空白单元格清空原值；默认保留原值",
+        )
+        parser.add_argument(
+            "--no-create",
+            action="store_true",
+            help="名册中有系统里不存在的部室或岗位时拒绝导入（默认自动新建）",
         )
 
     def _fail(self, message: str, code: int) -> None:
@@ -63,6 +82,9 @@ class Command(BaseCommand):
                 file_name=path.name,
                 dry_run=options["dry_run"],
                 deactivate_missing=options["deactivate_missing"],
+                blank_clears=options["blank_clears"],
+                accept_warnings=options["accept_warnings"],
+                create_org=not options["no_create"],
                 source=RosterImport.Source.COMMAND,
                 os_user=_os_user(),
             )
@@ -77,6 +99,15 @@ class Command(BaseCommand):
                 f"共 {bad_rows} 行有误，未写入任何数据。" if bad_rows else "未写入任何数据。"
             )
             raise SystemExit(EXIT_BAD_ROWS)
+
+        if result.pending_warnings:
+            for warning in result.pending_warnings:
+                self.stderr.write(str(warning))
+            self.stderr.write(
+                f"共 {len(result.pending_warnings)} 条提醒，未写入任何数据；"
+                "核实无误后加 --accept-warnings 重新运行。"
+            )
+            raise SystemExit(EXIT_WARNINGS)
 
         suffix = "（试运行，未写入数据库）" if result.dry_run else ""
         self.stdout.write(result.summary + suffix)
