@@ -102,8 +102,16 @@ def build_audit_rows(rows: int, unit: Unit) -> None:
 
 
 def _client(username: str) -> Client:
+    """Logged in past the second factor, as tests/conftest.py does: the second factor is not
+    what is measured here."""
+    from audit.mfa import SESSION_MFA_PENDING
+
     client = Client()
     client.force_login(User.objects.get(username=username))
+    session = client.session
+    if session.pop(SESSION_MFA_PENDING, None):
+        session["otp_device_id"] = "bench.force_login"
+        session.save()
     return client
 
 
@@ -130,7 +138,11 @@ def _page(name: str, client: Client, url: str, floor: dict, repeat: int, **extra
 
 
 def _floor(client: Client, repeat: int) -> dict:
-    return summary(timed(lambda: client.get(reverse("password_change")), repeat * 2))
+    def fetch():
+        response = client.get(reverse("password_change"))
+        assert response.status_code == 200, ("floor", response.status_code)
+
+    return summary(timed(fetch, repeat * 2))
 
 
 def run(ctx) -> list[Result]:
