@@ -703,7 +703,7 @@ def board(request: HttpRequest) -> HttpResponse:
         int(round_id) if round_id and round_id.isdigit() else (rounds[0].pk if rounds else None)
     )
     data = selectors.progress_board(user=request.user, round_id=chosen) if chosen else None
-    may_remind = bool(data and selectors.is_office_for(request.user, data.round.unit_id))
+    may_remind = bool(data and access.can_manage_round(request.user, data.round.unit))
     if data:
         for form in data.overdue_forms:
             form.phase_deadline = reminders.phase_deadline(form)
