@@ -60,6 +60,8 @@ class ReportFile(models.Model):
 class JobKind(models.TextChoices):
     VOLUME = "volume", "资料汇编（PDF）"
     QUARTERLY = "quarterly", "季度汇总"
+    REGISTER = "register", "廉政风险信息档案库（Excel）"
+    AUDIT_LOG = "audit_log", "审计日志导出（Excel）"
 
 
 class JobState(models.TextChoices):
@@ -77,8 +79,14 @@ class ReportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField("报表", max_length=20, choices=JobKind.choices)
     format = models.CharField("格式", max_length=10, choices=ReportFormat.choices)
+    # No unit for the audit-log export: its scope is the audit admin's grant.
     unit = models.ForeignKey(
-        Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="report_jobs"
+        Unit,
+        verbose_name="单位",
+        on_delete=models.CASCADE,
+        related_name="report_jobs",
+        null=True,
+        blank=True,
     )
     params = models.JSONField("参数", default=dict, blank=True)
     requested_by = models.ForeignKey(
@@ -94,6 +102,9 @@ class ReportJob(models.Model):
     message = models.CharField("说明", max_length=200, blank=True)
     file = models.FileField("文件", upload_to=_job_file_path, max_length=255, blank=True)
     filename = models.CharField("下载文件名", max_length=200, blank=True)
+    # What the file was built from (reports.exports.fingerprint): the same export asked again
+    # with no change to its data finds this job and its file instead of building a new one.
+    fingerprint = models.CharField("数据指纹", max_length=64, blank=True, db_index=True)
     # The worker running the job (ops.WorkerHeartbeat) and how many runs it took: a job whose
     # worker died is queued again, then failed (ops/workers.py).
     worker_id = models.CharField("后台进程", max_length=64, blank=True)

@@ -284,6 +284,36 @@ def round_documents(*, round: Round, fmt: str) -> bytes:
     return excel.workbook_bytes(wb)
 
 
+def _register_for_job(job: ReportJob, progress: Progress) -> tuple[bytes, str]:
+    """The register workbook with the filters the requester had chosen (params: the query)."""
+    from django.http import QueryDict
+
+    from reports import selectors
+    from reports.forms import RegisterFilterForm
+
+    unit = job.unit
+    query = QueryDict(mutable=True)
+    for key, value in job.params.get("query", {}).items():
+        query[key] = value
+    filter_form = RegisterFilterForm(
+        query or None, unit=unit, default_round=selectors.default_round(unit)
+    )
+    round = filter_form.selected_round()
+    filters = filter_form.filters()
+    points = selectors.register_points(
+        user=job.requested_by, unit=unit, round=round, filters=filters
+    )
+    progress(30, "正在生成工作簿")
+    departments = dict(unit.departments.values_list("pk", "name"))
+    data = register_workbook(
+        unit=unit,
+        round=round,
+        points=list(points),
+        filter_text=filters.describe(unit=unit, departments=departments),
+    )
+    return data, register_filename(unit, "xlsx")
+
+
 def _now_text() -> str:
     return timezone.localtime().strftime("%Y-%m-%d %H:%M")
 
@@ -292,12 +322,25 @@ def _now_text() -> str:
 
 
 def report_job_create(
-    *, user: User, kind: str, unit: Unit, fmt: str, params: dict[str, Any]
+    *,
+    user: User,
+    kind: str,
+    unit: Unit | None,
+    fmt: str,
+    params: dict[str, Any],
+    fingerprint: str = "",
 ) -> ReportJob:
     """Record a job and hand it to the worker once the transaction commits."""
     from reports.tasks import run_report_job
 
-    job = ReportJob(kind=kind, unit=unit, format=fmt, params=params, requested_by=user)
+    job = ReportJob(
+        kind=kind,
+        unit=unit,
+        format=fmt,
+        params=params,
+        requested_by=user,
+        fingerprint=fingerprint,
+    )
     job.full_clean()
     job.save()
     job_id = str(job.pk)
@@ -316,7 +359,10 @@ def may_read_job(user, job: ReportJob) -> bool:
     """Whether the user may still read what the job reports on (checked again at run time and
     at download: a role lost since the request means no file)."""
     from access.rules import can_read_quarterly, can_read_register
+    from audit.selectors import may_read_audit
 
+    if job.kind == JobKind.AUDIT_LOG:
+        return may_read_audit(user)
     if job.kind == JobKind.QUARTERLY:
         return can_read_quarterly(user, job.unit)
     return can_read_register(user, job.unit)
@@ -352,6 +398,12 @@ def report_job_run(*, job_id: str, worker_id: str = "") -> None:
                 unit=job.unit, round=round, forms=forms, progress=report, user=user
             )
             filename = volume_filename(job.unit, round)
+        elif job.kind == JobKind.REGISTER:
+            data, filename = _register_for_job(job, report)
+        elif job.kind == JobKind.AUDIT_LOG:
+            from audit.admin import export_for_job
+
+            data, filename = export_for_job(user=user, params=job.params, progress=report)
         else:
             from reports import quarterly
 

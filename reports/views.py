@@ -8,13 +8,13 @@ from urllib.parse import quote, urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from access.rules import can_read_quarterly
 from audit.enums import AuditAction
 from audit.services import audit_record
-from reports import layouts, quarterly, selectors, services
+from reports import exports, layouts, quarterly, selectors, services
 from reports.forms import RegisterFilterForm
 from reports.models import CONTENT_TYPES, JobKind, JobState, ReportFormat, ReportJob
 from riskreg import clock
@@ -138,6 +138,16 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def register_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit, _filter_form, round, filters, points = _register_query(request, code)
+    large = _large_export(
+        request,
+        kind=JobKind.REGISTER,
+        unit=unit,
+        fmt=ReportFormat.XLSX,
+        params={"query": request.GET.dict()},
+        size=exports.scope_size(points),
+    )
+    if large is not None:
+        return large
     departments = dict(unit.departments.values_list("pk", "name"))
     data = services.register_workbook(
         unit=unit,
@@ -170,14 +180,14 @@ def volume_request(request: HttpRequest, code: str) -> HttpResponse:
         request.POST, unit=unit, default_round=selectors.default_round(unit)
     )
     round = filter_form.selected_round()
-    job = services.report_job_create(
-        user=request.user,
+    return _large_export(
+        request,
         kind=JobKind.VOLUME,
         unit=unit,
         fmt=ReportFormat.PDF,
         params={"round": round.pk if round else None},
+        always=True,
     )
-    return redirect("reports:job", pk=job.pk)
 
 
 @login_required
@@ -287,6 +297,9 @@ def quarterly_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         raise Http404
     unit = selectors.summary_unit(user=request.user, code=code)
     year, quarter, subunits = _quarter_params(request)
+    large = _quarterly_job(request, unit, fmt=fmt, year=year, quarter=quarter, subunits=subunits)
+    if large is not None:
+        return large
     summary = quarterly.build_summary(
         unit=unit,
         year=year,
@@ -320,16 +333,49 @@ def quarterly_job(request: HttpRequest, code: str) -> HttpResponse:
     """The summary's PDF (possibly over many sub-units) by the background worker."""
     unit = selectors.summary_unit(user=request.user, code=code)
     year, quarter, subunits = _quarter_params(request)
-    job = services.report_job_create(
-        user=request.user,
+    return _quarterly_job(
+        request,
+        unit,
+        fmt=ReportFormat.PDF,
+        year=year,
+        quarter=quarter,
+        subunits=subunits,
+        always=True,
+    )
+
+
+def _quarterly_job(request, unit, *, fmt, year, quarter, subunits, always=False):
+    """A summary over sub-units as PDF is always a job (it never renders in the request);
+    any other summary export when its scope holds more than REPORT_SYNC_MAX_POINTS points."""
+    from risks.models import RiskPoint
+
+    units = quarterly.summary_units(unit, subunits)
+    return _large_export(
+        request,
         kind=JobKind.QUARTERLY,
         unit=unit,
-        fmt=ReportFormat.PDF,
+        fmt=fmt,
         params={
             "year": year,
             "quarter": quarter,
             "with_subunits": subunits,
             "submission": quarterly.submission_from(request.GET, unit),
         },
+        size=exports.scope_size(RiskPoint.objects.filter(form__unit__in=units)),
+        stamp=exports.risk_data_stamp(u.pk for u in units),
+        always=always or (subunits and fmt == ReportFormat.PDF),
     )
-    return redirect("reports:job", pk=job.pk)
+
+
+def _large_export(request, *, kind, unit, fmt, params, size=0, stamp=None, always=False):
+    """The one place deciding between the file now and a background job (reports.exports)."""
+    return exports.job_or_none(
+        request,
+        kind=kind,
+        unit=unit,
+        fmt=fmt,
+        params=params,
+        size=size,
+        stamp=stamp,
+        always=always,
+    )

@@ -112,6 +112,10 @@ TASKS = {
     }
 }
 
+# Risk points in a report's scope above which an export is built by the background worker
+# instead of in the request (reports/exports.py; how the default was chosen: docs/benchmarks.md).
+REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 2000)
+
 # PgBouncer in transaction mode (PGBOUNCER=1) cannot keep server-side cursors across
 # transactions; Django then fetches without them.
 PGBOUNCER = env_bool("PGBOUNCER", False)

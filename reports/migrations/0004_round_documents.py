@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0002_job_worker'),
+        ('reports', '0003_job_reuse'),
         ('risks', '0003_starter_library'),
     ]
 
