@@ -689,7 +689,12 @@ def section_supervision(q: Query) -> None:
     """11. 监督处置: findings, warnings, dispositions, rectification, proposals to raise a level
     (supervision.quarterly, one query)."""
     q.s.supervision = supervision_quarterly.counts(
-        units=q.units, start=q.s.start, end=q.s.end, as_of=q.as_of, user=q.user, operator=OPERATOR
+        units=q.units,
+        start=q.s.period_start,
+        end=q.s.period_end,
+        as_of=q.as_of,
+        user=q.user,
+        operator=OPERATOR,
     )
 
 

@@ -434,7 +434,7 @@ def test_editing_a_point_deleted_elsewhere_offers_to_keep_it(client, demo, staff
 
 
 def _submit(client, form, **extra):
-    data = {"action": "submit", "revision": str(_fresh(form).revision), **extra}
+    data = {"action": "submit", "revision": str(_fresh(form).revision), "confirmed": "1", **extra}
     return client.post(reverse("workflow:act", args=[form.pk]), data, follow=True)
 
 
