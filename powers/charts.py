@@ -156,7 +156,7 @@ def internal_chart(
                 ),
             )
         g.edge(f"s{point.step_id}", node, style="dotted", color=border, arrowhead="none")
-    return render(g)
+    return render(g, label=f"{item.name}：权力运行内部流程图")
 
 
 def external_chart(item: PowerItem, steps: Sequence[PowerStep]) -> str:
@@ -204,7 +204,7 @@ def external_chart(item: PowerItem, steps: Sequence[PowerStep]) -> str:
         ),
     )
     g.edge("end", "supervision", style="invis")
-    return render(g)
+    return render(g, label=f"{item.name}：权力运行外部流程图")
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def network_chart(unit_name: str, departments: Sequence[NetworkDepartment]) -> s
                     ),
                 )
                 g.edge(item_node, f"p{n}", color=border)
-    return render(g)
+    return render(g, label=f"{unit_name}廉政风险防控网络图")
 
 
 # --- rendering and sanitising --------------------------------------------------------------
@@ -270,21 +270,22 @@ _LINK_ATTRS = {"href", f"{{{XLINK_NS}}}href"}
 NO_DOT = '<p class="text-danger">服务器未安装 Graphviz（dot），无法绘制流程图，请联系运维人员。</p>'
 
 
-def render(g: graphviz.Digraph) -> str:
+def render(g: graphviz.Digraph, *, label: str = "流程图") -> str:
     try:
         svg = g.pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
         return NO_DOT
-    return sanitize_svg(svg)
+    return sanitize_svg(svg, label=label)
 
 
-def sanitize_svg(svg: str) -> str:
+def sanitize_svg(svg: str, *, label: str = "流程图") -> str:
     """Keep only drawing elements and their presentation attributes: no script, no
     foreignObject, no on* handler, no link, no style element; drop the XML prologue."""
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg))
     _clean(root)
     root.set("class", "power-chart")
     root.set("role", "img")
+    root.set("aria-label", label)  # the chart's name for screen readers (its text is in the page)
     out = ET.tostring(root, encoding="unicode")
     return out
 

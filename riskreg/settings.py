@@ -330,6 +330,10 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
 # `manage.py run_daily` (a timer on every machine; each job runs once a day in all).
 DAILY_JOBS = {
     "close_due_rating_windows": "workflow.services.rating_windows_close_due",
+    # 逾期 warnings and rectification items, escalated to the people concerned (supervision).
+    "mark_overdue_supervision": "supervision.services.overdue_sweep",
+    # The audit log's hash chain, recomputed; a break is raised to the audit admins (等保 8.1.4.3).
+    "verify_audit": "audit.services.audit_chain_check",
 }
 
 # /healthz answers over plain HTTP to the load balancer.

@@ -545,6 +545,9 @@ class Client:
             raise AssertionError(f"{self.username} could not log in")
         return self
 
+    def confirm(self, response: requests.Response) -> requests.Response:
+        return _confirm_step(self, response)
+
     def act(self, form_pk: int, action: str) -> requests.Response:
         """A chain step from the form's page (its action panel), as a person does it."""
         for path in (f"/workflow/forms/{form_pk}/", f"/forms/{form_pk}/"):
@@ -552,10 +555,22 @@ class Client:
             if ("action", action) in [f for form in self.forms(page) for f in form["fields"]]:
                 break
         response = self.submit(page, action_contains="/act/", has_field=("action", action))
+        response = self.confirm(response)
         refused = alerts(response)
         if refused:
             raise AssertionError(f"{self.username} {action} refused: {refused}")
         return response
+
+
+def _confirm_step(client: Client, response: requests.Response) -> requests.Response:
+    """Irreversible actions ask first (workflow/confirm.html): submit the confirmation form
+    (the one carrying `confirmed`) when the answer is that page."""
+    for form in client.forms(response):
+        if any(name == "confirmed" for name, _ in form["fields"]):
+            return client.submit(response, has_field=next(
+                f for f in form["fields"] if f[0] == "confirmed"
+            ))
+    return response
 
 
 def alerts(response: requests.Response) -> list[str]:

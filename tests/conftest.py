@@ -132,3 +132,26 @@ def login(client):
 @pytest.fixture
 def demo_password() -> str:
     return DEMO_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _starter_library(request):
+    """The risk library as migration risks/0003 ships it, in every test that uses the database.
+    A transactional test (the browser tests) flushes the database when it ends, migration data
+    included; the migration's own function puts the library back for whatever runs next in the
+    same process."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if {"live_server", "transactional_db"} & names or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from risks.models import LibraryEntry
+
+    if not LibraryEntry.objects.exists():
+        from importlib import import_module
+
+        migration = import_module("risks.migrations.0003_starter_library")
+        migration.add_entries(apps, None)

@@ -8,6 +8,7 @@ from risks import services as risk_services
 from risks.models import RiskForm
 from tests.e2e.conftest import SCREENSHOT_DIR
 from tests.e2e.helpers import home
+from tests.factories import ROUND_DEADLINES
 from units.demo import load_demo_org
 from units.models import Person, Unit
 from workflow.enums import FormState
@@ -32,7 +33,9 @@ def open_round(transactional_db):
     load_demo_org()
     gyrc = Unit.objects.get(code="GYRC")
     office = Person.objects.get(user__username="demo_office").user
-    rnd = risk_services.round_open(unit=gyrc, year=2026, title="2026年度排查", by=office).round
+    rnd = risk_services.round_open(
+        unit=gyrc, year=2026, title="2026年度排查", by=office, **ROUND_DEADLINES
+    ).round
     return RiskForm.objects.get(round=rnd, filler__user__username="demo_staff")
 
 

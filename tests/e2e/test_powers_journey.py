@@ -11,6 +11,7 @@ from powers.models import PowerItem, StepRiskLink
 from risks import services as risk_services
 from risks.models import RiskForm
 from tests.e2e.helpers import check_page, home, nav
+from tests.factories import ROUND_DEADLINES
 from units.demo import load_demo_org
 from units.models import Person, Unit
 
@@ -24,7 +25,9 @@ def staff_form(transactional_db):
     load_demo_org()
     gyrc = Unit.objects.get(code="GYRC")
     office = Person.objects.get(user__username="demo_office").user
-    rnd = risk_services.round_open(unit=gyrc, year=2026, title="2026年度排查", by=office).round
+    rnd = risk_services.round_open(
+        unit=gyrc, year=2026, title="2026年度排查", by=office, **ROUND_DEADLINES
+    ).round
     form = RiskForm.objects.get(round=rnd, filler__user__username="demo_staff")
     risk_services.point_add(
         form=form,

@@ -21,7 +21,7 @@ def test_a_transition_behind_the_proxy_records_the_clients_address(client, demo,
     client.force_login(demo["staff"])
     response = client.post(
         reverse("workflow:act", args=[form.pk]),
-        {"action": Action.SUBMIT, "confirmed": "1"},
+        {"action": Action.SUBMIT, "confirmed": "1", "revision": form.revision},
         REMOTE_ADDR="10.0.0.2",
         HTTP_X_FORWARDED_FOR="203.0.113.7",
     )

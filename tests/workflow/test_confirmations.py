@@ -33,12 +33,12 @@ def test_submit_asks_first_then_submits(demo, forms, login):
     form = forms["post"]
     client = login(demo["staff"])
     url = reverse("workflow:act", args=[form.pk])
-    page = client.post(url, {"action": "submit"}).content.decode()
+    page = client.post(url, {"action": "submit", "revision": form.revision}).content.decode()
     assert "请确认：提交一览表" in page and "尚未执行" in page
     assert form.subject_title in page and "2 个风险点" in page
     form.refresh_from_db()
     assert form.state == FormState.DRAFT
-    client.post(url, {"action": "submit", "confirmed": "1"})
+    client.post(url, {"action": "submit", "confirmed": "1", "revision": form.revision})
     form.refresh_from_db()
     assert form.state == FormState.DEPT_REVIEW
 
