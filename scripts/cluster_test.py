@@ -567,9 +567,9 @@ def _confirm_step(client: Client, response: requests.Response) -> requests.Respo
     (the one carrying `confirmed`) when the answer is that page."""
     for form in client.forms(response):
         if any(name == "confirmed" for name, _ in form["fields"]):
-            return client.submit(response, has_field=next(
-                f for f in form["fields"] if f[0] == "confirmed"
-            ))
+            return client.submit(
+                response, has_field=next(f for f in form["fields"] if f[0] == "confirmed")
+            )
     return response
 
 
@@ -598,8 +598,9 @@ def second_factor(client: Client, response: requests.Response) -> requests.Respo
     if device is None:
         raise AssertionError(f"{client.username}: asked for a code but has no TOTP device")
     code = f"{totp(device.bin_key, device.step, device.t0, device.digits):0{device.digits}d}"
-    field = next(n for n, _ in forms[0]["fields"] if is_code(n))
-    return client.submit(response, data={field: code}, button=None)
+    field, blank = next((n, v) for n, v in forms[0]["fields"] if is_code(n))
+    # The page's first form is the navigation's 退出登录: pick the one holding the code field.
+    return client.submit(response, data={field: code}, button=None, has_field=(field, blank))
 
 
 class Activity:
@@ -766,10 +767,14 @@ def play(cluster: Cluster, drills: Drills) -> None:
     say(f"rate: form {rate_pk} rated by {rater.username}")
 
     # 4. decide + sign: the leaders sign a decided form; the office publishes and files it.
+    from supervision.selectors import pending_proposal_count
+
     decided = [
         f
         for f in RiskForm.objects.filter(unit__code=UNIT, state=FormState.COLLECTIVE)
         if f.points.filter(final_level__isnull=False).exists()
+        # a form with a 纪检 proposal to raise a level waits for the next 集体审定 (issue 17)
+        and not pending_proposal_count(f)
     ]
     assert decided, "the demo has no decided form in 集体审定"
     target = decided[0]
