@@ -148,6 +148,11 @@ def _starter_library(request):
         request.getfixturevalue("db")
     else:
         return
+    ensure_starter_library()
+
+
+def ensure_starter_library() -> None:
+    """Put back the library of migration risks/0003 when a flush has emptied it."""
     from risks.models import LibraryEntry
 
     if not LibraryEntry.objects.exists():

@@ -19,6 +19,7 @@ from audit.enums import AuditAction
 from audit.services import audit_record
 from risks.demo import load_demo_risks
 from tests.conftest import PERSONAS as PERSONA_USERNAMES
+from tests.conftest import ensure_starter_library
 from tests.security.url_access_table import LOGIN, PERSONAS, REDIRECT, URL_TABLE, demo_objects
 from units.demo import load_demo_org
 from workflow.demo import demo_chain_load
@@ -60,6 +61,7 @@ def _outcome(response) -> int | str:
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
     with media, django_db_blocker.unblock(), transaction.atomic():
+        ensure_starter_library()  # a browser test in this process may have flushed it
         load_demo_org()
         load_demo_risks()
         demo_chain_load()
