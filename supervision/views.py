@@ -69,6 +69,15 @@ def _detail_context(request: HttpRequest, record) -> dict:
 # ------------------------------------------------------------------------- overview pages
 
 
+def _create_page(request: HttpRequest, *, form, unit, title: str) -> HttpResponse:
+    """The one page on which 纪检 records a finding, a warning, a disposition or a proposal."""
+    return render(
+        request,
+        "supervision/create.html",
+        {"form": form, "unit": unit, "title": title, "units": access.inspected_units(request.user)},
+    )
+
+
 @login_required
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
@@ -129,16 +138,7 @@ def finding_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "监督发现已登记。")
             return redirect("supervision:finding", finding.pk)
-    return render(
-        request,
-        "supervision/create.html",
-        {
-            "form": form,
-            "unit": unit,
-            "title": "登记监督发现",
-            "units": access.inspected_units(request.user),
-        },
-    )
+    return _create_page(request, form=form, unit=unit, title="登记监督发现")
 
 
 @login_required
@@ -190,16 +190,7 @@ def warning_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"预警已开具，文号 {warning.doc_number}。")
             return redirect("supervision:warning", warning.pk)
-    return render(
-        request,
-        "supervision/create.html",
-        {
-            "form": form,
-            "unit": unit,
-            "title": "开具预警",
-            "units": access.inspected_units(request.user),
-        },
-    )
+    return _create_page(request, form=form, unit=unit, title="开具预警")
 
 
 @login_required
@@ -271,16 +262,7 @@ def disposition_create(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             messages.success(request, f"{kind.label}已登记。")
             return redirect("supervision:disposition", disposition.pk)
-    return render(
-        request,
-        "supervision/create.html",
-        {
-            "form": form,
-            "unit": unit,
-            "title": f"登记处置：{kind.label}",
-            "units": access.inspected_units(request.user),
-        },
-    )
+    return _create_page(request, form=form, unit=unit, title=f"登记处置：{kind.label}")
 
 
 @login_required
@@ -346,16 +328,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "提高等级建议已提出，待该一览表集体审定时答复。")
             return redirect("supervision:proposal", proposal.pk)
-    return render(
-        request,
-        "supervision/create.html",
-        {
-            "form": form,
-            "unit": unit,
-            "title": "提出提高等级建议",
-            "units": access.inspected_units(request.user),
-        },
-    )
+    return _create_page(request, form=form, unit=unit, title="提出提高等级建议")
 
 
 @login_required
