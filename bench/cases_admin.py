@@ -25,6 +25,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench.cases_pages import client_for
 from bench.run import Result, summary, timed
 from units.enums import GrantedRole
 from units.models import Person, RoleGrant, Unit
@@ -101,20 +102,6 @@ def build_audit_rows(rows: int, unit: Unit) -> None:
         cursor.execute("ANALYZE audit_auditevent" if pg else "ANALYZE")
 
 
-def _client(username: str) -> Client:
-    """Logged in past the second factor, as tests/conftest.py does: the second factor is not
-    what is measured here."""
-    from audit.mfa import SESSION_MFA_PENDING
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    session = client.session
-    if session.pop(SESSION_MFA_PENDING, None):
-        session["otp_device_id"] = "bench.force_login"
-        session.save()
-    return client
-
-
 def _page(name: str, client: Client, url: str, floor: dict, repeat: int, **extra_note) -> Result:
     def fetch():
         response = client.get(url)
@@ -156,7 +143,7 @@ def run(ctx) -> list[Result]:
     n_audit = total.fetchone()[0]
 
     results = []
-    auditor = _client("demo_audit")
+    auditor = client_for("demo_audit")
     floor = _floor(auditor, repeat)
     changelist = reverse("admin:audit_auditevent_changelist")
     results.append(_page(f"audit log list, {n_audit:,} rows", auditor, changelist, floor, repeat))
@@ -184,7 +171,7 @@ def run(ctx) -> list[Result]:
             defaults={"include_subunits": True},
         )
     n_people = Person.objects.count()
-    admin_client = _client("demo_admin")
+    admin_client = client_for("demo_admin")
     admin_floor = _floor(admin_client, repeat)
     people = reverse("admin:units_person_changelist")
     first = _page(f"person list page 1, {n_people:,} people", admin_client, people,
