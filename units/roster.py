@@ -37,7 +37,15 @@ from django.core.validators import EmailValidator
 
 from units import services
 from units.enums import PostTier
-from units.models import Department, Person, Post, RosterImport, Unit, phone_validator
+from units.models import (
+    Department,
+    Person,
+    Post,
+    RoleGrant,
+    RosterImport,
+    Unit,
+    phone_validator,
+)
 
 # How many rows above the header row may hold titles, notes or blank lines.
 HEADER_SEARCH_ROWS = 20
@@ -527,6 +535,8 @@ class RosterPlan:
     changed_posts: dict[int, tuple[Post, PostTier, bool]] = field(default_factory=dict)
     deactivate: list[Person] = field(default_factory=list)
     warnings: list[RowWarning] = field(default_factory=list)
+    # What the import leaves alone because the person holds a protected role (三员分立).
+    protected: list[str] = field(default_factory=list)
     # The first row naming each department / post that does not exist yet.
     new_department_rows: dict[str, int] = field(default_factory=dict)
     new_post_rows: dict[PostKey, int] = field(default_factory=dict)
@@ -648,6 +658,7 @@ def plan_roster(
         )
     )
     acting_person = getattr(acting_user, "person", None) if acting_user else None
+    protected = _protected_ids(unit, acting_user)
     active_by_name: dict[str, list[Person]] = {}
     for p in people.values():
         if p.active:
@@ -689,6 +700,19 @@ def plan_roster(
                 )
             continue
         changes += _person_changes(person, values, department_names, post_keys)
+        if changes and person.pk in protected:
+            # 三员分立: the record of someone who watches the admin changes only through the
+            # two-person procedure, never by a roster (audit/duties.py).
+            plan.protected.append(
+                f"第 {values.row_no} 行：{person.name}（工号 {person.employee_no}）担任安全审计员"
+                f"或纪检监督，导入不更改其信息（本行的变更：{'；'.join(changes)}）；"
+                "如需更改，请通过“双人审批”办理"
+            )
+            plan.rows.append(
+                RowPlan(values=values, action="unchanged", person=person,
+                        match_note="受保护人员，未更改")
+            )  # fmt: skip
+            continue
         kept = [
             f"{_LABELS[key]}空白，保留原值 {getattr(person, key)}"
             for key in ("job_title", "phone", "email")
@@ -708,7 +732,14 @@ def plan_roster(
 
     if deactivate_missing:
         in_file = set(first_row_of_no)
-        plan.deactivate = [p for no, p in sorted(people.items()) if p.active and no not in in_file]
+        missing = [p for no, p in sorted(people.items()) if p.active and no not in in_file]
+        plan.deactivate = [p for p in missing if p.pk not in protected]
+        for p in missing:
+            if p.pk in protected:
+                plan.protected.append(
+                    f"名册中没有{p.name}（工号 {p.employee_no}），但其担任安全审计员或纪检监督，"
+                    "导入不停用其账号；如需停用，请通过“双人审批”办理"
+                )
         if acting_person is not None and any(p.pk == acting_person.pk for p in plan.deactivate):
             plan.errors.append(
                 RowError(
@@ -727,6 +758,20 @@ def plan_roster(
     plan.errors.sort(key=lambda e: e.row_no or 0)
     plan.warnings.sort(key=lambda w: w.row_no)
     return plan
+
+
+def _protected_ids(unit: Unit, acting_user: User | None) -> set[int]:
+    """The people of the unit whose record a roster import may not change: holders of a
+    protected role and superusers' own records (unless the break-glass superuser imports)."""
+    from audit import duties
+
+    if acting_user is not None and acting_user.is_authenticated and acting_user.is_superuser:
+        return set()
+    return set(
+        RoleGrant.objects.filter(person__unit=unit, role__in=duties.PROTECTED_ROLES).values_list(
+            "person_id", flat=True
+        )
+    ) | set(Person.objects.filter(unit=unit, user__is_superuser=True).values_list("pk", flat=True))
 
 
 def _where(person: Person, department_names: dict[int, str]) -> str:

@@ -15,8 +15,8 @@ from tests.factories import (
     roster_xlsx,
 )
 from units import services
-from units.enums import PostTier
-from units.models import Department, Person, Post, RosterImport
+from units.enums import GrantedRole, PostTier
+from units.models import Department, Person, Post, RoleGrant, RosterImport
 from units.roster import RosterFileError
 
 pytestmark = pytest.mark.django_db
@@ -390,6 +390,50 @@ def test_import_is_recorded(unit, demo):
     )
     assert (record.created, record.updated, record.unchanged, record.deactivated) == (1, 0, 0, 0)
     assert record.summary == "新增 1, 更新 0, 未变 0, 停用 0"
+
+
+def _protect(person, role=GrantedRole.INSPECTOR):
+    RoleGrant.objects.create(person=person, role=role, unit=person.unit)
+
+
+def test_import_leaves_a_protected_persons_record_alone_and_says_so(unit, demo):
+    """三员分立: a roster cannot change the record of an inspector or security auditor, nor
+    deactivate them; the preview names them and the rest of the file goes in."""
+    run(unit, roster_xlsx([roster_row("1", "张三", phone="13900000001"), roster_row("2", "李四")]))
+    inspector = Person.objects.get(unit=unit, employee_no="1")
+    auditor = Person.objects.get(unit=unit, employee_no="2")
+    _protect(inspector)
+    _protect(auditor, GrantedRole.AUDIT_ADMIN)
+    result = run(
+        unit,
+        roster_xlsx(
+            [roster_row("1", "张三", phone="13900000009", active="否"), roster_row("3", "王五")]
+        ),
+        deactivate_missing=True,
+        imported_by=demo["admin"],
+    )
+    assert result.ok
+    assert result.summary == "新增 1, 更新 0, 未变 1, 停用 0"
+    notes = "\n".join(result.plan.protected)
+    assert "第 2 行：张三（工号 1）担任安全审计员或纪检监督，导入不更改其信息" in notes
+    assert "手机：13900000001 → 13900000009" in notes and "双人审批" in notes
+    assert "名册中没有李四（工号 2）" in notes and "不停用其账号" in notes
+    inspector.refresh_from_db()
+    auditor.refresh_from_db()
+    assert (inspector.phone, inspector.active, inspector.user.is_active) == (
+        "13900000001",
+        True,
+        True,
+    )
+    assert auditor.active and auditor.user.is_active
+    assert Person.objects.filter(unit=unit, employee_no="3").exists()
+
+
+def test_protected_person_unchanged_by_the_file_is_no_news(unit):
+    run(unit, roster_xlsx([roster_row("1", "张三")]))
+    _protect(Person.objects.get(unit=unit, employee_no="1"))
+    result = run(unit, roster_xlsx([roster_row("1", "张三")]))
+    assert result.summary == "新增 0, 更新 0, 未变 1, 停用 0" and result.plan.protected == []
 
 
 def test_admin_cannot_deactivate_themselves(demo):

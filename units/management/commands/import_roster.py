@@ -110,6 +110,8 @@ class Command(BaseCommand):
             raise SystemExit(EXIT_WARNINGS)
 
         suffix = "（试运行，未写入数据库）" if result.dry_run else ""
+        for note in result.plan.protected:
+            self.stdout.write(f"未更改：{note}")
         self.stdout.write(result.summary + suffix)
 
 
