@@ -59,6 +59,7 @@ def load_demo_org() -> DemoResult:
                 "short_name": u["short_name"],
                 "parent": units[u["parent"]] if u["parent"] else None,
                 "level_labels": u["level_labels"],
+                "duties": u.get("duties", ""),
                 "order": order,
             },
             result,
@@ -69,7 +70,7 @@ def load_demo_org() -> DemoResult:
             departments[d["name"]] = _sync(
                 Department,
                 {"unit": unit, "name": d["name"]},
-                {"code": d["code"], "order": d_order},
+                {"code": d["code"], "duties": d.get("duties", ""), "order": d_order},
                 result,
             )
         posts = {}
