@@ -91,11 +91,15 @@ def office_records_findings(person: Person | None, unit: Unit) -> bool:
 
 def office_finding_units(user: AnyUser) -> list[Unit]:
     """The units for which the user records findings as 廉防办 (allowed by their 纪检)."""
-    return [
-        unit
-        for unit in roles.granted_units(user, GrantedRole.INTEGRITY_OFFICE)
-        if UnitSettings.of(unit).office_records_findings
-    ]
+    units = roles.granted_units(user, GrantedRole.INTEGRITY_OFFICE)
+    if not units:
+        return []
+    allowed = set(
+        UnitSettings.objects.filter(unit__in=units, office_records_findings=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return [unit for unit in units if unit.pk in allowed]
 
 
 def finding_units(user: AnyUser) -> list[Unit]:
