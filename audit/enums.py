@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     READ_GRANT_REVOKE = "access.read_grant_revoke", "撤销特别授权"
     # Supervision (监督处置)
     SUPERVISION_TRANSITION = "supervision.transition", "监督处置"
+    SUPERVISION_SETTINGS = "supervision.settings", "变更单位监督设置"
     # Power list (清权确权)
     POWER_CHANGE = "powers.change", "职权目录变更"
     ROUND_OPEN = "workflow.round_open", "开启排查轮次"

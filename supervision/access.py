@@ -8,7 +8,11 @@ never shows what its detail page would refuse.
 - A department head sees the rectification items assigned to their department.
 - The principal sees the unit's warnings, dispositions, items and proposals.
 - 廉防办 sees the proposals to raise a level of its unit (it answers them at 集体审定).
-- Findings: 纪检 only. Everyone else — colleagues, system and audit admins — gets 404.
+- Findings: 纪检 sees all. Where the unit's 纪检 allows it (UnitSettings.office_records_findings,
+  set on the 监督台), the unit's 廉防办 may record findings too and sees the findings it
+  recorded itself — only those, and only while the permission stays on (turned off, findings
+  are 纪检's alone again). Everything done with a finding (warnings, dispositions, 更正) stays
+  纪检's. Everyone else — colleagues, system and audit admins — gets 404.
 
 Built on access.rules only: `person_for`, `holdings` (principal units, headed departments,
 grants), `roles_over_unit`, `granted_units`, `has_grant`.
@@ -25,6 +29,7 @@ from supervision.models import (
     Finding,
     LevelRaiseProposal,
     RectificationItem,
+    UnitSettings,
     WarningNotice,
 )
 from units.enums import GrantedRole, Role
@@ -79,8 +84,50 @@ def may_issue(user: AnyUser, unit: Unit) -> bool:
 # ---------------------------------------------------------------- 监督发现
 
 
+def office_records_findings(person: Person | None, unit: Unit) -> bool:
+    """廉防办 of the unit, and the unit's 纪检 has allowed its 廉防办 to record findings."""
+    return _office_of(person, unit) and UnitSettings.of(unit).office_records_findings
+
+
+def office_finding_units(user: AnyUser) -> list[Unit]:
+    """The units for which the user records findings as 廉防办 (allowed by their 纪检)."""
+    units = roles.granted_units(user, GrantedRole.INTEGRITY_OFFICE)
+    if not units:
+        return []
+    allowed = set(
+        UnitSettings.objects.filter(unit__in=units, office_records_findings=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return [unit for unit in units if unit.pk in allowed]
+
+
+def finding_units(user: AnyUser) -> list[Unit]:
+    """The units for which the user may record a finding: as 纪检, or as 廉防办 where allowed."""
+    units = {u.pk: u for u in office_finding_units(user)}
+    units.update({u.pk: u for u in inspected_units(user)})
+    return sorted(units.values(), key=lambda u: u.path)
+
+
+def may_record_finding(user: AnyUser, unit: Unit) -> bool:
+    person = roles.person_for(user)
+    return inspects(person, unit) or office_records_findings(person, unit)
+
+
+def may_list_findings(user: AnyUser) -> bool:
+    """纪检, or a 廉防办 allowed to record findings somewhere (the 监督发现 list)."""
+    return may_use_desk(user) or bool(office_finding_units(user))
+
+
 def can_view_finding(user: AnyUser, finding: Finding) -> bool:
-    return inspects(roles.person_for(user), finding.unit)
+    person = roles.person_for(user)
+    if inspects(person, finding.unit):
+        return True
+    return (
+        person is not None
+        and finding.recorded_by_id == person.pk
+        and office_records_findings(person, finding.unit)
+    )
 
 
 def findings_visible_to(user: AnyUser, qs: QuerySet[Finding] | None = None) -> QuerySet[Finding]:
@@ -88,7 +135,10 @@ def findings_visible_to(user: AnyUser, qs: QuerySet[Finding] | None = None) -> Q
     person = roles.person_for(user)
     if person is None:
         return qs.none()
-    return qs.filter(_grant_q(person, GrantedRole.INSPECTOR))
+    own_as_office = Q(
+        recorded_by=person, unit__supervision_settings__office_records_findings=True
+    ) & _grant_q(person, GrantedRole.INTEGRITY_OFFICE)
+    return qs.filter(_grant_q(person, GrantedRole.INSPECTOR) | own_as_office)
 
 
 # ---------------------------------------------------------------- 预警
@@ -237,6 +287,8 @@ def actor_roles(person: Person | None, record) -> set[str]:
         held.add(transitions.RESPONSIBLE)
     if isinstance(record, LevelRaiseProposal) and _office_of(person, unit):
         held.add(transitions.OFFICE)
+    if isinstance(record, Finding) and office_records_findings(person, unit):
+        held.add(transitions.OFFICE)  # records a finding; nothing else on it (transitions)
     return held
 
 

@@ -33,6 +33,32 @@ class WarningGrade(models.TextChoices):
     YELLOW = "yellow", "黄色预警"
 
 
+class GradeWording(models.TextChoices):
+    """How a unit names the three grades (seed 003 counts them: 一级/二级/三级预警)."""
+
+    COLOUR = "colour", "颜色（红/橙/黄色预警）"
+    TIER = "tier", "等级（一/二/三级预警）"
+
+
+GRADE_WORDS = {
+    GradeWording.COLOUR: {
+        WarningGrade.RED: "红色预警",
+        WarningGrade.ORANGE: "橙色预警",
+        WarningGrade.YELLOW: "黄色预警",
+    },
+    GradeWording.TIER: {
+        WarningGrade.RED: "一级预警",
+        WarningGrade.ORANGE: "二级预警",
+        WarningGrade.YELLOW: "三级预警",
+    },
+}
+
+
+def grade_label(grade: str, wording: str = GradeWording.COLOUR) -> str:
+    """The grade in a unit's wording (red is the gravest: 红色 or 一级)."""
+    return GRADE_WORDS[GradeWording(wording)][WarningGrade(grade)]
+
+
 class RecipientKind(models.TextChoices):
     PERSON = "person", "个人"
     DEPARTMENT = "department", "部室（由负责人签收）"

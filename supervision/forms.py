@@ -8,12 +8,14 @@ from risks.models import RiskForm, RiskPoint
 from supervision.enums import (
     DispositionKind,
     FindingSource,
+    GradeWording,
     RecipientKind,
     ReminderMethod,
     SubjectKind,
     WarningGrade,
+    grade_label,
 )
-from supervision.models import Finding, WarningNotice
+from supervision.models import Finding, UnitSettings, WarningNotice
 from units.models import Department, Person, Post, Unit
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -100,6 +102,11 @@ class WarningForm(UnitBoundForm):
     risk_points = PointChoiceField(
         RiskPoint.objects.none(), label="涉及风险点（可多选）", required=False
     )
+
+    def __init__(self, *args, unit: Unit, **kwargs):
+        super().__init__(*args, unit=unit, **kwargs)
+        wording = UnitSettings.of(unit).grade_wording
+        self.fields["grade"].choices = [(g.value, grade_label(g, wording)) for g in WarningGrade]
 
     def clean(self):
         data = super().clean()
@@ -222,3 +229,20 @@ class CorrectionForm(forms.Form):
     def __init__(self, *args, record, names: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [(n, record._meta.get_field(n).verbose_name) for n in names]
+
+
+class UnitSettingsForm(forms.ModelForm):
+    """纪检's per-unit settings on the 监督台."""
+
+    grade_wording = forms.ChoiceField(
+        label="预警级别称谓",
+        choices=GradeWording.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+    class Meta:
+        model = UnitSettings
+        fields = ("office_records_findings", "grade_wording")
+        widgets = {
+            "office_records_findings": forms.CheckboxInput(attrs={"class": "form-check-input"})
+        }

@@ -17,12 +17,14 @@ from supervision.enums import (
     Action,
     DispositionKind,
     FindingSource,
+    GradeWording,
     RecipientKind,
     RecordKind,
     ReminderMethod,
     State,
     SubjectKind,
     WarningGrade,
+    grade_label,
 )
 from units.models import Department, Person, Post, Unit
 
@@ -37,6 +39,48 @@ class KeptModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RecordsAreKept("监督处置记录不能删除；如有错误，请以「更正」方式说明理由后修改。")
+
+
+class UnitSettings(models.Model):
+    """Per-unit choices of supervision, set by the unit's 纪检 on the 监督台 (audited): whether
+    its 廉防办 may record 监督发现, and how the warning grades are worded. A unit without a row
+    has the defaults (findings 纪检 only; 红/橙/黄色预警)."""
+
+    unit = models.OneToOneField(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="supervision_settings"
+    )
+    office_records_findings = models.BooleanField("允许廉防办登记监督发现", default=False)
+    grade_wording = models.CharField(
+        "预警级别称谓",
+        max_length=10,
+        choices=GradeWording.choices,
+        default=GradeWording.COLOUR,
+    )
+    updated_by = models.ForeignKey(
+        Person,
+        verbose_name="设置人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("设置时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "单位监督设置"
+        verbose_name_plural = "单位监督设置"
+
+    def __str__(self) -> str:
+        return f"{self.unit}的监督设置"
+
+    @classmethod
+    def of(cls, unit: Unit) -> "UnitSettings":
+        """The unit's settings: its row (cached on the unit, select_related-able as
+        `unit__supervision_settings`), or the defaults unsaved."""
+        try:
+            return unit.supervision_settings
+        except cls.DoesNotExist:
+            return cls(unit=unit)
 
 
 class Finding(KeptModel):
@@ -188,7 +232,12 @@ class WarningNotice(KeptModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.doc_number} {self.get_grade_display()}"
+        return f"{self.doc_number} {self.grade_label}"
+
+    @property
+    def grade_label(self) -> str:
+        """The grade in the unit's wording (红色预警 or 一级预警, UnitSettings)."""
+        return grade_label(self.grade, UnitSettings.of(self.unit).grade_wording)
 
     @property
     def doc_number(self) -> str:

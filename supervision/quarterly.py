@@ -15,17 +15,18 @@ OPERATOR) reads unscoped.
 
 import datetime as dt
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from supervision import access
-from supervision.enums import DispositionKind, WarningGrade
+from supervision.enums import DispositionKind, GradeWording, WarningGrade, grade_label
 from supervision.models import (
     Disposition,
     Finding,
     LevelRaiseProposal,
     RectificationItem,
+    UnitSettings,
     WarningNotice,
 )
 from units.models import Unit
@@ -89,9 +90,22 @@ def counts(
         "i_closed": _count(items.filter(closed_at__gte=lo, closed_at__lt=hi)),
         "proposals": _count(proposals),
     }
-    row = Unit.objects.filter(pk=units[0].pk).annotate(**exprs).values(*exprs).first() or {}
+    # The summary's unit names the grades its way (UnitSettings), sub-units included.
+    wording = Coalesce(
+        Subquery(UnitSettings.objects.filter(unit=OuterRef("pk")).values("grade_wording")[:1]),
+        Value(GradeWording.COLOUR.value),
+        output_field=CharField(),
+    )
+    row = (
+        Unit.objects.filter(pk=units[0].pk)
+        .annotate(**exprs, grade_wording=wording)
+        .values(*exprs, "grade_wording")
+        .first()
+        or {}
+    )
     n = {key: row.get(key, 0) for key in exprs}
     return {
+        "grade_wording": row.get("grade_wording") or GradeWording.COLOUR.value,
         "findings": n["findings"],
         "warnings": {
             "red": n["w_red"],
@@ -124,9 +138,10 @@ def as_json(section: dict) -> dict:
 def table_rows(section: dict) -> list[list]:
     """The section as (事项, 数量) rows: the same on the page, in the PDF and the workbook."""
     w, d, r = section["warnings"], section["dispositions"], section["rectifications"]
+    wording = section.get("grade_wording", GradeWording.COLOUR)
     return [
         ["监督发现", section["findings"]],
-        *[[g.label, w[g.value]] for g in WarningGrade],
+        *[[grade_label(g, wording), w[g.value]] for g in WarningGrade],
         ["逾期未反馈的预警", w["overdue"]],
         ["按期反馈", section["replies"]["on_time"]],
         ["逾期反馈", section["replies"]["late"]],

@@ -11,13 +11,14 @@ from django.http import Http404
 from access import rules as roles
 from risks.models import RiskForm, RiskPoint
 from supervision import access, transitions
-from supervision.enums import DispositionKind, State, WarningGrade
+from supervision.enums import DispositionKind, GradeWording, State, WarningGrade, grade_label
 from supervision.models import (
     Disposition,
     Finding,
     LevelRaiseProposal,
     RectificationItem,
     SupervisionLog,
+    UnitSettings,
     WarningNotice,
 )
 from units.models import Department, Unit
@@ -42,7 +43,7 @@ def finding_for(user: AnyUser, pk: int) -> Finding:
 
 def warning_for(user: AnyUser, pk: int) -> WarningNotice:
     qs = WarningNotice.objects.select_related(
-        "unit", "recipient", "recipient_department", "issued_by", "finding"
+        "unit__supervision_settings", "recipient", "recipient_department", "issued_by", "finding"
     )
     return _get(qs, pk, user, access.can_view_warning)
 
@@ -109,7 +110,7 @@ def my_records(user: AnyUser) -> MyRecords:
     return MyRecords(
         warnings=list(
             access.warnings_visible_to(user)
-            .select_related("unit", "recipient", "recipient_department")
+            .select_related("unit__supervision_settings", "recipient", "recipient_department")
             .order_by("closed_at", "reply_due", "-id")[:200]
         ),
         dispositions=list(
@@ -166,12 +167,13 @@ def records_citing(user: AnyUser, form: RiskForm) -> dict[int, list[dict]]:
             "supervision:finding",
             f["pk"],
         )
+    wording = UnitSettings.of(form.unit).grade_wording
     for w in access.warnings_visible_to(
         user, WarningNotice.objects.filter(risk_points__in=point_ids)
     ).values("pk", "grade", "year", "number", "risk_points"):
         add(
             w["risk_points"],
-            WarningGrade(w["grade"]).label,
+            grade_label(w["grade"], wording),
             f"〔{w['year']}〕{w['number']}号",
             "supervision:warning",
             w["pk"],
@@ -209,6 +211,16 @@ class Desk:
     heatmap: str = ""
 
 
+def units_wording(units: list[Unit]) -> GradeWording | None:
+    """The grade wording the units share (the default where they have none); None when they
+    differ (the 监督台's legend then gives both: 红色预警／一级预警)."""
+    chosen = dict(
+        UnitSettings.objects.filter(unit__in=units).values_list("unit_id", "grade_wording")
+    )
+    wordings = {chosen.get(u.pk, GradeWording.COLOUR) for u in units}
+    return GradeWording(wordings.pop()) if len(wordings) == 1 else None
+
+
 def desk(user: AnyUser) -> Desk:
     units = access.inspected_units(user)
     d = Desk(units=units)
@@ -219,8 +231,13 @@ def desk(user: AnyUser) -> Desk:
         .annotate(n=Count("id"))
         .values_list("grade", "n")
     )
-    d.open_by_grade = [(g.value, g.label, counts.get(g.value, 0)) for g in WarningGrade]
-    related = ("unit", "recipient", "recipient_department")
+    wording = units_wording(units)
+    d.open_by_grade = [
+        (g.value, grade_label(g, wording) if wording else g.label + "／" + grade_label(g, "tier"),
+         counts.get(g.value, 0))
+        for g in WarningGrade
+    ]  # fmt: skip
+    related = ("unit__supervision_settings", "recipient", "recipient_department")
     d.overdue_warnings = list(
         warnings.filter(state__in=State.open_warning(), overdue_since__isnull=False)
         .select_related(*related)
@@ -367,7 +384,8 @@ def heatmap_svg(user: AnyUser, units: list[Unit]) -> str:
 
 def nav_entries(user: AnyUser) -> list[tuple[str, str]]:
     """The navigation of supervision: 纪检's 监督台 and findings; 我的预警与整改 for whoever has
-    a record to read (recipients, heads, the principal, the office for proposals)."""
+    a record to read (recipients, heads, the principal, the office for proposals); 登记监督发现
+    for 廉防办 where the unit's 纪检 allows it."""
     from django.urls import reverse
 
     entries = []
@@ -377,7 +395,13 @@ def nav_entries(user: AnyUser) -> list[tuple[str, str]]:
             ("监督发现", reverse("supervision:finding_list")),
             ("预警与处置", reverse("supervision:mine")),
         ]
-    elif roles.person_for(user) is not None and (
+        return entries
+    if access.office_finding_units(user):  # 廉防办 where its 纪检 allows findings
+        entries += [
+            ("登记监督发现", reverse("supervision:finding_create")),
+            ("我登记的监督发现", reverse("supervision:finding_list")),
+        ]
+    if roles.person_for(user) is not None and (
         access.warnings_visible_to(user).exists()
         or access.dispositions_visible_to(user).exists()
         or access.items_visible_to(user).exists()

@@ -647,7 +647,7 @@ def record_url(record) -> str:
 def _recipients(entry: SupervisionLog, record) -> tuple[list[Person], str]:
     action = entry.action
     if isinstance(record, WarningNotice):
-        title = f"{record.get_grade_display()}（{record.doc_number}）"
+        title = f"{record.grade_label}（{record.doc_number}）"
         if action == Action.ISSUE:
             return [record.recipient], (
                 f"您收到{title}，请签收并于 {record.reply_due:%Y-%m-%d} 前书面反馈。"

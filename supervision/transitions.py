@@ -21,7 +21,7 @@ Check = Callable[[object], str | None]  # None when satisfied, else the message 
 INSPECTOR = "inspector"  # 纪检监督 over the record's unit
 RECIPIENT = "recipient"  # the warning's recipient, the disposition's subject
 RESPONSIBLE = "responsible"  # an item's responsible person or the head of its department
-OFFICE = "integrity_office"  # 廉防办 of the unit: answers proposals at 集体审定
+OFFICE = "integrity_office"  # 廉防办: answers proposals at 集体审定; records findings if allowed
 SYSTEM = "system"  # a passed deadline (actor None)
 
 ROLE_LABELS = {
@@ -137,7 +137,8 @@ def _corrections(kind: RecordKind, states) -> tuple[Transition, ...]:
 # fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
     # 监督发现: recorded by 纪检
-    Transition(K.FINDING, "", A.RECORD, S.RECORDED, ONLY_INSPECTOR),
+    # 廉防办 too, where the unit's 纪检 allows it (supervision.access.office_records_findings).
+    Transition(K.FINDING, "", A.RECORD, S.RECORDED, frozenset({INSPECTOR, OFFICE})),
     *_corrections(K.FINDING, (S.RECORDED,)),
     # 预警: 开具 → 签收 → 反馈 → 销号 (or 退回反馈 → 反馈 again); 逾期 while the reply is owed
     Transition(K.WARNING, "", A.ISSUE, S.ISSUED, ONLY_INSPECTOR),

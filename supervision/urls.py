@@ -7,6 +7,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("mine/", views.mine, name="mine"),
+    path("settings/<str:code>/", views.unit_settings, name="unit_settings"),
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/new/", views.finding_create, name="finding_create"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),

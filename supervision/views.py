@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access import rules as roles
 from audit.enums import AuditAction
 from audit.net import client_address
 from audit.services import audit_record
@@ -22,9 +23,10 @@ from supervision.forms import (
     DispositionForm,
     FindingForm,
     ProposalForm,
+    UnitSettingsForm,
     WarningForm,
 )
-from supervision.models import Evidence
+from supervision.models import Evidence, UnitSettings
 from units.models import Unit
 
 
@@ -33,9 +35,10 @@ def _sweep() -> None:
     services.overdue_sweep()
 
 
-def _unit_for_issuing(request: HttpRequest) -> Unit:
-    """The unit a 纪检 works on (?unit=CODE, default their first): anyone else gets 404."""
-    units = access.inspected_units(request.user)
+def _unit_for_issuing(request: HttpRequest, units: list[Unit] | None = None) -> Unit:
+    """The unit a 纪检 works on (?unit=CODE, default their first): anyone else gets 404.
+    `units` narrows or widens the choice (findings: also where 廉防办 is allowed)."""
+    units = access.inspected_units(request.user) if units is None else units
     if not units:
         raise Http404("没有找到该页面。")
     code = request.GET.get("unit") or request.POST.get("unit_code")
@@ -69,12 +72,19 @@ def _detail_context(request: HttpRequest, record) -> dict:
 # ------------------------------------------------------------------------- overview pages
 
 
-def _create_page(request: HttpRequest, *, form, unit, title: str) -> HttpResponse:
-    """The one page on which 纪检 records a finding, a warning, a disposition or a proposal."""
+def _create_page(request: HttpRequest, *, form, unit, title: str, units=None) -> HttpResponse:
+    """The one page on which 纪检 records a finding, a warning, a disposition or a proposal
+    (廉防办 a finding, where allowed)."""
     return render(
         request,
         "supervision/create.html",
-        {"form": form, "unit": unit, "title": title, "units": access.inspected_units(request.user)},
+        {
+            "form": form,
+            "unit": unit,
+            "title": title,
+            "units": access.inspected_units(request.user) if units is None else units,
+            "has_desk": access.may_use_desk(request.user),
+        },
     )
 
 
@@ -84,7 +94,44 @@ def desk(request: HttpRequest) -> HttpResponse:
     if not access.may_use_desk(request.user):
         raise Http404("没有找到该页面。")
     _sweep()
-    return render(request, "supervision/desk.html", {"d": selectors.desk(request.user)})
+    d = selectors.desk(request.user)
+    unit_settings = [
+        (unit, UnitSettingsForm(instance=UnitSettings.of(unit), prefix=unit.code))
+        for unit in d.units
+    ]
+    return render(request, "supervision/desk.html", {"d": d, "unit_settings": unit_settings})
+
+
+@login_required
+@require_POST
+def unit_settings(request: HttpRequest, code: str) -> HttpResponse:
+    """纪检 sets a unit's supervision settings (廉防办 may record findings; grade wording)."""
+    unit = next((u for u in access.inspected_units(request.user) if u.code == code), None)
+    if unit is None:
+        raise Http404("没有找到该单位。")
+    current = UnitSettings.of(unit)
+    before = {"office_records_findings": current.office_records_findings,
+              "grade_wording": current.grade_wording}  # fmt: skip
+    form = UnitSettingsForm(request.POST, instance=current, prefix=unit.code)
+    if not form.is_valid():
+        messages.error(request, "监督设置未保存：请检查所填内容。")
+        return redirect("supervision:desk")
+    settings = form.save(commit=False)
+    settings.updated_by = roles.person_for(request.user)
+    after = {"office_records_findings": settings.office_records_findings,
+             "grade_wording": settings.grade_wording}  # fmt: skip
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes or settings.pk is None:
+        settings.full_clean()
+        settings.save()
+        audit_record(
+            request=request,
+            action=AuditAction.SUPERVISION_SETTINGS,
+            obj=settings,
+            details={"unit": unit.code, "changes": changes},
+        )
+    messages.success(request, f"{unit.name}的监督设置已保存。")
+    return redirect("supervision:desk")
 
 
 @login_required
@@ -104,7 +151,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def finding_list(request: HttpRequest) -> HttpResponse:
-    if not access.may_use_desk(request.user):
+    if not access.may_list_findings(request.user):
         raise Http404("没有找到该页面。")
     return render(
         request,
@@ -116,7 +163,8 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def finding_create(request: HttpRequest) -> HttpResponse:
-    unit = _unit_for_issuing(request)
+    units = access.finding_units(request.user)
+    unit = _unit_for_issuing(request, units)
     form = FindingForm(request.POST or None, unit=unit, initial={"found_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -138,7 +186,7 @@ def finding_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "监督发现已登记。")
             return redirect("supervision:finding", finding.pk)
-    return _create_page(request, form=form, unit=unit, title="登记监督发现")
+    return _create_page(request, form=form, unit=unit, title="登记监督发现", units=units)
 
 
 @login_required
@@ -151,8 +199,9 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_detail_context(request, finding),
             "points": finding.risk_points.select_related("form"),
-            "warnings": finding.warnings.all(),
-            "dispositions": finding.dispositions.all(),
+            "warnings": finding.warnings.select_related("unit__supervision_settings"),
+            "dispositions": finding.dispositions.select_related("subject"),
+            "may_issue": access.may_issue(request.user, finding.unit),
         },
     )
 

@@ -581,6 +581,10 @@ URL_TABLE: dict[str, Row] = {
     # rectification items), the principal (the unit's) and 纪检; colleagues and admins 404 ---
     "supervision:desk": Row(INSPECTOR_ONLY),
     "supervision:mine": Row(logged_in(200)),
+    # 纪检 sets the unit's settings by POST from the 监督台 (others: 404, tests/supervision).
+    "supervision:unit_settings": Row(POST_ONLY, lambda o: [o["unit"].code]),
+    # 廉防办 records findings only where 纪检 turns it on (off in the demo; see
+    # tests/supervision/test_unit_settings.py for the office with it on).
     "supervision:finding_list": Row(INSPECTOR_ONLY),
     "supervision:finding_create": Row(INSPECTOR_ONLY),
     "supervision:warning_create": Row(INSPECTOR_ONLY),

@@ -83,3 +83,17 @@ def test_page_and_workbook_show_the_section(world, login):
     wb = load_workbook(io.BytesIO(quarterly.render(s, fmt="xlsx")))
     rows = dict(r[:2] for r in wb["监督处置"].iter_rows(min_row=4, values_only=True))
     assert rows["橙色预警"] == 1 and rows["其中逾期"] == 1 and rows["诫勉谈话"] == 1
+
+
+def test_section_labels_follow_the_units_grade_wording(world):
+    from supervision.models import UnitSettings
+
+    _demo(world)
+    year, q = _quarter()
+    unit = Unit.objects.get(code="GYRC")
+    UnitSettings.objects.create(unit=unit, grade_wording="tier")
+    s = quarterly.build_summary(unit=unit, year=year, quarter=q)
+    assert "grade_wording" not in json.loads(quarterly.render(s, fmt="json"))["supervision"]
+    wb = load_workbook(io.BytesIO(quarterly.render(s, fmt="xlsx")))
+    rows = dict(r[:2] for r in wb["监督处置"].iter_rows(min_row=4, values_only=True))
+    assert rows["二级预警"] == 1 and rows["三级预警"] == 1 and "橙色预警" not in rows
