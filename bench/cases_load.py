@@ -1,6 +1,6 @@
 """Load: 100 logged-in users against gunicorn (4 workers, preloaded) on loopback, bounded in time.
 
-Every user logs in before the measured window (bench/locustfile.py resets its figures 5 s after all are spawned), so
+Every user logs in before the measured window (bench/locustfile.py resets its figures once the last has logged in), so
 the page figures hold no login; what logging in costs (PBKDF2 at Django's default cost, which
 等保 needs, is deliberately slow) is a row of bench/cases_pages.py. The floor is the lightest logged-in page
 (修改密码) requested by the same users at the same pace in a run of its own, through the same
@@ -23,9 +23,10 @@ from bench.run import Result
 PORT = 8011
 # Users log in 5 a second (a login hashes a password, deliberately slow: 50 at once would
 # queue every page behind them); the figures count from when all of them are in
-# (bench/locustfile.py, SETTLE s after the last has started), for `seconds` more.
+# (bench/locustfile.py resets its figures when the last has logged in), for `seconds` more.
 SPAWN_RATE = 5
-SETTLE = 5  # seconds after the last user has started before the window opens (locustfile)
+# The CPU window opens this long after the last user started (logins take a few seconds).
+SETTLE = 5
 WORKERS = 4
 MIN_SAMPLES = 30
 
@@ -169,7 +170,7 @@ def run(ctx) -> list[Result]:
                  "-u", str(users), "-r", str(SPAWN_RATE), "-t", f"{seconds + users // SPAWN_RATE + SETTLE}s",
                  "--host", f"http://127.0.0.1:{PORT}",
                  "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
-                cwd=root, env=env | {"BENCH_PLAN": json.dumps(plan_, ensure_ascii=False), "BENCH_SETTLE": str(SETTLE)},
+                cwd=root, env=env | {"BENCH_PLAN": json.dumps(plan_, ensure_ascii=False)},
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             time.sleep(users / SPAWN_RATE + SETTLE)

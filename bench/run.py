@@ -25,6 +25,8 @@ CASE_MODULES = [
     "bench.cases_load",
     "bench.cases_reports",
     "bench.cases_admin",
+    # Last: a PostgreSQL server of its own with the 1,000-unit province (issue 22 item 6).
+    "bench.cases_province",
 ]
 
 

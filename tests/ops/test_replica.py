@@ -65,8 +65,11 @@ def test_after_a_write_the_person_reads_from_the_primary(configured, settings):
     assert seen == [False]
 
 
-def test_logging_in_does_not_count_as_a_write(configured):
-    response, _ = _run(RequestFactory().post("/accounts/login/"), "/accounts/login/")
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/mfa/verify/"])
+def test_logging_in_does_not_count_as_a_write(configured, path):
+    """Neither the password nor the second factor's code: a 纪检 reader's first pages after
+    logging in may read from the replica."""
+    response, _ = _run(RequestFactory().post(path), path)
     assert replica.WROTE_COOKIE not in response.cookies
 
 
