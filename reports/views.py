@@ -264,6 +264,8 @@ def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
         list_limit=quarterly.list_limit_for("html"),
     )
     summary.submission = quarterly.submission_from(request.GET, unit)
+    if len(summary.units) > quarterly.PAGE_UNIT_ROWS:
+        summary = summary.by_unit()
     query = urlencode(
         {
             "year": year,

@@ -40,6 +40,7 @@ from reports.quarterly.render import (
 from reports.quarterly.sections import SECTIONS, build_summary
 from reports.quarterly.summary import (
     PAGE_LIST_LIMIT,
+    PAGE_UNIT_ROWS,
     PDF_LIST_LIMIT,
     SCHEMA,
     UNRATED,
@@ -51,6 +52,7 @@ from reports.quarterly.workbook import workbook
 
 __all__ = [
     "PAGE_LIST_LIMIT",
+    "PAGE_UNIT_ROWS",
     "PDF_LIST_LIMIT",
     "SCHEMA",
     "SECTIONS",

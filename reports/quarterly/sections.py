@@ -559,6 +559,7 @@ def section_ratings(q: Query) -> None:
         .order_by()
     }
     people: dict[tuple[int, int | None], int] = {}
+    people_of_unit: dict[int, int] = {}
     for row in (
         Person.objects.filter(unit__in=units, active=True)
         .values("unit_id", "department_id")
@@ -566,12 +567,13 @@ def section_ratings(q: Query) -> None:
         .order_by()
     ):
         people[(row["unit_id"], row["department_id"])] = row["n"]
+        people_of_unit[row["unit_id"]] = people_of_unit.get(row["unit_id"], 0) + row["n"]
     for w in windows:
         t = tallies.get(w.pk, {})
         eligible = (
             people.get((w.unit_id, w.department_id), 0)
             if w.department_id
-            else sum(n for (u, _d), n in people.items() if u == w.unit_id)
+            else people_of_unit.get(w.unit_id, 0)
         )
         s.rating_windows.append(
             {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Window
 
@@ -15,6 +15,9 @@ SCHEMA = "riskreg.quarterly/3"
 # The browser page and the PDF list at most this many rows of each long list (a city's summary
 # would otherwise print tens of thousands of key-post points); Excel and JSON list them all.
 PAGE_LIST_LIMIT = 100
+# Above this many units the browser page shows one row per unit instead of one per department
+# (a province's 1,000 units have some 8,000 departments: a 14 MB page); the exports keep them.
+PAGE_UNIT_ROWS = 30
 PDF_LIST_LIMIT = 1000
 # What the summary cannot report yet, with the reason (listed, never printed as zero).
 # Dispositions are counted since schema 3 (supervision.quarterly).
@@ -67,6 +70,8 @@ class Summary:
     list_totals: dict[str, int] = field(default_factory=dict)
     level_change_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     supervision: dict = field(default_factory=dict)  # supervision.quarterly.counts
+    # by_unit()'s copy: the rating windows' totals over all of them, though it lists fewer.
+    all_rating_totals: dict[str, int] | None = None
 
     @property
     def multi(self) -> bool:
@@ -110,6 +115,7 @@ class Summary:
             "rerated": len(self.rerated),
             "open_objections": len(self.open_objections),
             "overdue": len(self.overdue),
+            "rating_windows": len(self.rating_windows),
         }
         return {
             name: {"shown": n, "total": self.list_totals[name]}
@@ -117,8 +123,45 @@ class Summary:
             if self.list_totals.get(name, n) > n
         }
 
+    # Set on the copy by_unit() returns: the page says that its tables are per unit.
+    rolled_up: bool = False
+
+    def by_unit(self) -> Summary:
+        """The same summary for a page over many units: the per-department tables (progress,
+        levels, objections) added up per unit, the rating windows listed like the other long
+        lists (the first `list_limit`, their totals over all)."""
+
+        def roll(rows: list[dict], keys: tuple[str, ...], nested: str | None = None) -> list:
+            out: dict[str, dict] = {}
+            for row in rows:
+                entry = out.setdefault(row["unit"], {"unit": row["unit"], "department": "全单位"})
+                if nested:
+                    bucket = entry.setdefault(nested, dict.fromkeys(row[nested], 0))
+                    for k, n in row[nested].items():
+                        bucket[k] += n
+                for k in keys:
+                    entry[k] = entry.get(k, 0) + row[k]
+            return list(out.values())
+
+        windows = self.rating_windows
+        limit = self.list_limit or len(windows)
+        return replace(
+            self,
+            progress=roll(self.progress, ("total", "filed"), "counts"),
+            by_department=roll(self.by_department, ("total",), "levels"),
+            objections_by_department=roll(
+                self.objections_by_department, ("raised", "answered", "upheld", "open")
+            ),
+            rating_windows=windows[:limit],
+            list_totals={**self.list_totals, "rating_windows": len(windows)},
+            all_rating_totals=self.rating_totals,
+            rolled_up=True,
+        )
+
     @property
     def rating_totals(self) -> dict[str, int]:
+        if self.all_rating_totals is not None:
+            return self.all_rating_totals
         keys = ("forms", "points_rated", "ratings", "raters", "agree", "too_high", "too_low")
         return {k: sum(w[k] for w in self.rating_windows) for k in keys}
 

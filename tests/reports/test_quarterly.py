@@ -408,3 +408,36 @@ def test_a_reader_of_every_form_gets_the_same_summary_as_the_operator(reg, demo)
     for doc in (as_operator, as_inspector):
         doc.pop("generated_at")
     assert as_inspector == as_operator
+
+
+def test_page_over_many_units_shows_one_row_per_unit(reg, login, demo, monkeypatch):
+    """A province's page would list every department of every unit (8,000 rows, 14 MB): above
+    PAGE_UNIT_ROWS units the page adds them up per unit and says so; the exports keep them."""
+    lz = Unit.objects.get(code="GYRC-LZ")
+    lz_person = Person.objects.get(unit=lz, employee_no="LZ0004")
+    make_point(
+        form=make_form(round=make_round(unit=lz), post=lz_person.post, filler=lz_person),
+        level=1,
+        likelihood=3,
+        harm=3,
+    )
+    RiskForm.objects.update(created_at=FEB_2026)
+    client = login(demo["inspector"])
+    url = reverse("reports:quarterly", args=["GYRC"])
+    params = {"year": 2026, "quarter": 1, "subunits": 1}
+    detailed = client.get(url, params).content.decode()
+    office_row = '<td>广元市红十字会</td><td>办公室</td><td class="num">'  # progress, levels
+    assert "网页按单位合计显示" not in detailed and office_row in detailed
+    monkeypatch.setattr(quarterly, "PAGE_UNIT_ROWS", 1)
+    page = client.get(url, params).content.decode()
+    assert "本汇总涵盖 2 个单位，网页按单位合计显示" in page
+    assert office_row not in page
+    assert page.count('<td>广元市利州区红十字会</td><td>全单位</td><td class="num">') >= 2
+    full = quarterly.build_summary(
+        unit=reg.unit, year=2026, quarter=1, with_subunits=True, user=demo["inspector"]
+    )
+    rolled = full.by_unit()
+    assert [e["unit"] for e in rolled.by_department] == ["广元市红十字会", "广元市利州区红十字会"]
+    assert sum(e["total"] for e in rolled.by_department) == full.total_points == 9
+    assert rolled.progress_totals == full.progress_totals
+    assert sum(e["total"] for e in rolled.progress) == sum(e["total"] for e in full.progress)
