@@ -1,5 +1,5 @@
 """Large exports are background jobs (REPORT_SYNC_MAX_POINTS lowered here), small ones are
-immediate, the sub-unit PDF never renders in the request, and a finished file is offered again
+immediate, the summary PDF never renders in the request, and a finished file is offered again
 until its data changes."""
 
 import io
@@ -65,13 +65,18 @@ def test_large_quarterly_exports_answer_with_a_job(
     assert page.status_code == 200 and "季度汇总" in page.content.decode()
 
 
-def test_subunit_pdf_never_renders_in_the_request_even_when_small(reg, login, demo, monkeypatch):
+@pytest.mark.parametrize("subunits", [False, True])
+def test_summary_pdf_never_renders_in_the_request_even_when_small(
+    reg, login, demo, monkeypatch, subunits
+):
+    """One unit's PDF of a few hundred points already takes seconds (bench/cases_exports.py):
+    it is a job at any size, like the PDF over sub-units."""
     _no_rendering(monkeypatch)
     client = login(demo["inspector"])
-    response = client.get(
-        reverse("reports:quarterly_export", args=["GYRC", "pdf"]), {**QUARTER, "subunits": 1}
-    )
-    _assert_job_redirect(response, JobKind.QUARTERLY, "pdf")
+    params = {**QUARTER, **({"subunits": 1} if subunits else {})}
+    response = client.get(reverse("reports:quarterly_export", args=["GYRC", "pdf"]), params)
+    job = _assert_job_redirect(response, JobKind.QUARTERLY, "pdf")
+    assert job.params["with_subunits"] is subunits
 
 
 def test_small_exports_are_immediate(reg, login, demo):
