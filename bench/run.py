@@ -25,6 +25,8 @@ CASE_MODULES = [
     "bench.cases_load",
     "bench.cases_reports",
     "bench.cases_admin",
+    "bench.cases_exports",  # after cases_admin: its audit rows are the audit export's scope
+    "bench.cases_coldstart",
 ]
 
 
