@@ -190,3 +190,18 @@ def test_audit_export_job_records_the_export(
         client.get(reverse("admin:audit_auditevent_export"))
     recorded = AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORT).get()
     assert recorded.actor_username == "demo_audit" and recorded.details["background"] is True
+
+
+def test_scope_size_counts_without_sorting(reg, settings):
+    """Risk points' default ordering joins and sorts every row of a city before the LIMIT:
+    the count must not (a city-wide export request took over a second for it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import exports
+    from risks.models import RiskPoint
+
+    settings.REPORT_SYNC_MAX_POINTS = 2
+    with CaptureQueriesContext(connection) as queries:
+        assert exports.scope_size(RiskPoint.objects.all()) == 3
+    assert "ORDER BY" not in queries[0]["sql"].upper()
