@@ -113,8 +113,10 @@ TASKS = {
 }
 
 # Risk points in a report's scope above which an export is built by the background worker
-# instead of in the request (reports/exports.py; how the default was chosen: docs/benchmarks.md).
-REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 2000)
+# instead of in the request (reports/exports.py). Measured by bench/cases_exports.py: the
+# register workbook, the slowest per point, takes ~0.55 s at 1,000 points on a busy 2-core
+# machine and 1.1-1.9 s at 2,000 (docs/benchmarks.md).
+REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 1000)
 
 # PgBouncer in transaction mode (PGBOUNCER=1) cannot keep server-side cursors across
 # transactions; Django then fetches without them.
