@@ -52,8 +52,8 @@ WHAT_CHANGED = """\
   the test Client and its answer checked to be a queued job. The city-wide ones took 1.1–1.2 s
   until their scope count stopped sorting every point of the city (the risk points' default
   ordering in the LIMIT subquery). The default threshold is now measured, not taken from issue
-  21's figures: 1000 (was 2000) — the register workbook, the slowest per point, took ~0.55 s
-  at 1,000 points and 1.1–1.9 s at 2,000 on a busy 2-core machine.
+  21's figures: 500 (was 2000) — the register workbook, the slowest per point, took ~0.3 s
+  at 500 points, 0.55–0.62 s at 1,000 and 1.1–1.9 s at 2,000 on a busy 2-core machine.
 - **Cold start** (bench/cases_coldstart.py): gunicorn as production starts it, to the first
   login page, beside a 3-line WSGI app; a fresh worker's first form PDF against its third.
 """
