@@ -31,8 +31,9 @@ def is_large(size: int) -> bool:
 
 def scope_size(queryset: QuerySet) -> int:
     """How many rows, counted no further than the threshold (a LIMIT subquery, cheap even on
-    a million rows)."""
-    return queryset[: settings.REPORT_SYNC_MAX_POINTS + 1].count()
+    a million rows). Unordered: a model's default ordering (risk points sort across their form,
+    round, department and post) would sort every row of a city before the LIMIT."""
+    return queryset.order_by()[: settings.REPORT_SYNC_MAX_POINTS + 1].count()
 
 
 def risk_data_stamp(unit_ids: Iterable[int]) -> list[Any]:

@@ -347,8 +347,10 @@ def quarterly_job(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _quarterly_job(request, unit, *, fmt, year, quarter, subunits, always=False):
-    """A summary over sub-units as PDF is always a job (it never renders in the request);
-    any other summary export when its scope holds more than REPORT_SYNC_MAX_POINTS points."""
+    """The summary as PDF is always a job (it never renders in the request: one unit's PDF of
+    a few hundred points already takes seconds, its lists laid out page by page — see
+    docs/benchmarks.md); the workbook and JSON when the scope holds more than
+    REPORT_SYNC_MAX_POINTS points."""
     from risks.models import RiskPoint
 
     units = quarterly.summary_units(unit, subunits)
@@ -365,7 +367,7 @@ def _quarterly_job(request, unit, *, fmt, year, quarter, subunits, always=False)
         },
         size=exports.scope_size(RiskPoint.objects.filter(form__unit__in=units)),
         stamp=exports.risk_data_stamp(u.pk for u in units),
-        always=always or (subunits and fmt == ReportFormat.PDF),
+        always=always or fmt == ReportFormat.PDF,
     )
 
 

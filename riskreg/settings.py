@@ -113,8 +113,11 @@ TASKS = {
 }
 
 # Risk points in a report's scope above which an export is built by the background worker
-# instead of in the request (reports/exports.py; how the default was chosen: docs/benchmarks.md).
-REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 2000)
+# instead of in the request (reports/exports.py). Measured by bench/cases_exports.py on a busy
+# 2-core machine: the register workbook, the slowest per point (~0.6 ms), takes ~0.3 s at 500
+# points, 0.55-0.62 s at 1,000 and 1.1-1.9 s at 2,000; the quarterly workbook of one unit
+# ~0.4-0.5 s at any size (docs/benchmarks.md).
+REPORT_SYNC_MAX_POINTS = env_int("REPORT_SYNC_MAX_POINTS", 500)
 
 # PgBouncer in transaction mode (PGBOUNCER=1) cannot keep server-side cursors across
 # transactions; Django then fetches without them.

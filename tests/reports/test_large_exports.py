@@ -1,5 +1,5 @@
 """Large exports are background jobs (REPORT_SYNC_MAX_POINTS lowered here), small ones are
-immediate, the sub-unit PDF never renders in the request, and a finished file is offered again
+immediate, the summary PDF never renders in the request, and a finished file is offered again
 until its data changes."""
 
 import io
@@ -65,13 +65,18 @@ def test_large_quarterly_exports_answer_with_a_job(
     assert page.status_code == 200 and "季度汇总" in page.content.decode()
 
 
-def test_subunit_pdf_never_renders_in_the_request_even_when_small(reg, login, demo, monkeypatch):
+@pytest.mark.parametrize("subunits", [False, True])
+def test_summary_pdf_never_renders_in_the_request_even_when_small(
+    reg, login, demo, monkeypatch, subunits
+):
+    """One unit's PDF of a few hundred points already takes seconds (bench/cases_exports.py):
+    it is a job at any size, like the PDF over sub-units."""
     _no_rendering(monkeypatch)
     client = login(demo["inspector"])
-    response = client.get(
-        reverse("reports:quarterly_export", args=["GYRC", "pdf"]), {**QUARTER, "subunits": 1}
-    )
-    _assert_job_redirect(response, JobKind.QUARTERLY, "pdf")
+    params = {**QUARTER, **({"subunits": 1} if subunits else {})}
+    response = client.get(reverse("reports:quarterly_export", args=["GYRC", "pdf"]), params)
+    job = _assert_job_redirect(response, JobKind.QUARTERLY, "pdf")
+    assert job.params["with_subunits"] is subunits
 
 
 def test_small_exports_are_immediate(reg, login, demo):
@@ -185,3 +190,18 @@ def test_audit_export_job_records_the_export(
         client.get(reverse("admin:audit_auditevent_export"))
     recorded = AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORT).get()
     assert recorded.actor_username == "demo_audit" and recorded.details["background"] is True
+
+
+def test_scope_size_counts_without_sorting(reg, settings):
+    """Risk points' default ordering joins and sorts every row of a city before the LIMIT:
+    the count must not (a city-wide export request took over a second for it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import exports
+    from risks.models import RiskPoint
+
+    settings.REPORT_SYNC_MAX_POINTS = 2
+    with CaptureQueriesContext(connection) as queries:
+        assert exports.scope_size(RiskPoint.objects.all()) == 3
+    assert "ORDER BY" not in queries[0]["sql"].upper()
