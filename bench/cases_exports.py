@@ -51,8 +51,9 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook, load_workbook
 
 from audit.models import AuditEvent
-from bench.cases_admin import _client, _floor, build_audit_rows
+from bench.cases_admin import _floor, build_audit_rows
 from bench.cases_pages import build, city_inspector, rolled_back
+from bench.cases_pages import client_for as _client
 from bench.run import Result, summary
 from reports import quarterly, selectors, services
 from reports.forms import RegisterFilterForm

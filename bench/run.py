@@ -42,8 +42,11 @@ WHAT_CHANGED = """\
   "≤ 1× the login page" ratio look about 25× better than it was. Figures measured against the
   old floor are not compared with the new ones.
 - **The load case** runs 100 users with 1–5 s think time on gunicorn with 4 preloaded workers,
-  logs everyone in before the measured window, and reports each page's sample count; a p95
-  from fewer than 30 samples is marked.
+  each on an account of its own (3 廉防办 and 2 纪检 pass their TOTP second factor; until
+  2026-11-29 they were measured on the second-factor redirect), counts from when the last has
+  logged in, and reports each page's sample count; a p95 from fewer than 30 samples is marked.
+  The CPU seconds of gunicorn and of PostgreSQL in the window give requests per second per
+  core for docs/capacity.md.
 - **Admin cases** (bench/cases_admin.py): the audit-log list, two searches and one action
   filter over 1,000,000 audit rows (inserted in one SQL statement), and the person list's
   page 1 and last page over the scale data set's 50,000 people, with query counts.
@@ -56,6 +59,12 @@ WHAT_CHANGED = """\
   ordering in the LIMIT subquery). The default threshold is now measured, not taken from issue
   21's figures: 500 (was 2000) — the register workbook, the slowest per point, took ~0.3 s
   at 500 points, 0.55–0.62 s at 1,000 and 1.1–1.9 s at 2,000 on a busy 2-core machine.
+- **Province** (bench/cases_province.py, issue 22): a PostgreSQL primary of its own (fsync on)
+  gets 1,000 units × 100 people × 5 points from `generate_scale_data` (timed beside 10 units
+  ×100, the linearity peer), a streaming replica, two gunicorn servers behind nginx; the
+  province-wide quarterly page read from the replica, one unit's register, and 50 users
+  through nginx. Above 30 units the quarterly page shows one row per unit (a province's page
+  listed 8,000 department rows: 13.9 MB).
 - **Cold start** (bench/cases_coldstart.py): gunicorn as production starts it, to the first
   login page, beside a 3-line WSGI app; a fresh worker's first form PDF against its third.
 """
