@@ -131,6 +131,14 @@ def write_report(results: list[Result], meta: dict) -> None:
         "Each figure is set beside a floor or peer measured in the same run.",
         "",
         WHAT_CHANGED,
+    ]
+    missed = [r for r in results if r.met is False]
+    lines += ["## Targets missed in this run", ""]
+    lines += [f"- {r.case}: {r.ours:g} {r.unit} against {r.target}" for r in missed] or ["- none"]
+    lines += [
+        "",
+        "## Every case",
+        "",
         "| case | ours | floor / peer | ratio | target | met | note |",
         "|---|---|---|---|---|---|---|",
     ]
