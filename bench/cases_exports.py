@@ -207,7 +207,11 @@ def job_requests(ctx) -> list[Result]:
                   lambda: client.get(url), kind=JobKind.QUARTERLY, fmt="pdf", repeat=repeat,
                   floor=floor, scope=f"SCALE-0001 alone, {_points_under([big]):,} points")
     )  # fmt: skip
-    office = RoleGrant.objects.get(unit=big, role=GrantedRole.INTEGRITY_OFFICE).person.user
+    office = (
+        RoleGrant.objects.filter(unit=big, role=GrantedRole.INTEGRITY_OFFICE)
+        .earliest("id")
+        .person.user
+    )
     office_client = _client(office.username)
     office_floor = _floor(office_client, repeat)
     url = reverse("reports:volume_request", args=[big.code])
@@ -310,8 +314,14 @@ def _audit_builder(rows: int):
 
 def _scope(unit: Unit) -> dict:
     """The synchronous builders of one unit and the sizes the threshold is checked against."""
-    inspector = RoleGrant.objects.get(unit=unit, role=GrantedRole.INSPECTOR).person.user
-    office = RoleGrant.objects.get(unit=unit, role=GrantedRole.INTEGRITY_OFFICE).person.user
+    inspector = (
+        RoleGrant.objects.filter(unit=unit, role=GrantedRole.INSPECTOR).earliest("id").person.user
+    )
+    office = (
+        RoleGrant.objects.filter(unit=unit, role=GrantedRole.INTEGRITY_OFFICE)
+        .earliest("id")
+        .person.user
+    )
     n_points = _points_under([unit])
     n_register = _register_query(unit, office)[2].count()
     formats = {
@@ -341,7 +351,9 @@ def _pdf_row() -> Result:
     from reports.pdf import warm_up
 
     unit = Unit.objects.get(code="SCALE-0001")
-    inspector = RoleGrant.objects.get(unit=unit, role=GrantedRole.INSPECTOR).person.user
+    inspector = (
+        RoleGrant.objects.filter(unit=unit, role=GrantedRole.INSPECTOR).earliest("id").person.user
+    )
     warm_up()
     n_points = _points_under([unit])
     start = time.perf_counter()

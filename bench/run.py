@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -197,22 +198,32 @@ def main() -> int:
     ctx = {"quick": args.quick, "database_url": url, "root": ROOT}
     results: list[Result] = []
     modules = args.only.split(",") if args.only else CASE_MODULES
-    for name in modules:
-        module = importlib.import_module(name)
-        print(f"== {name} ==", flush=True)
-        for result in module.run(ctx):
-            print(f"  {result.case}: {result.ours:g} {result.unit}"
-                  + (f" (floor {result.floor:g}, ×{result.ratio})" if result.floor else ""), flush=True)  # fmt: skip
-            results.append(result)
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "database": "PostgreSQL" if url.startswith("postgres") else "SQLite",
         "quick": args.quick,
     }
-    write_report(results, meta)
+    failed = 0
+    for name in modules:
+        print(f"== {name} ==", flush=True)
+        try:
+            module = importlib.import_module(name)
+            for result in module.run(ctx):
+                print(f"  {result.case}: {result.ours:g} {result.unit}"
+                      + (f" (floor {result.floor:g}, ×{result.ratio})" if result.floor else ""), flush=True)  # fmt: skip
+                results.append(result)
+        except Exception:
+            # One broken module must not lose the others' figures: say it, go on.
+            traceback.print_exc()
+            failed += 1
+            results.append(
+                Result(case=f"{name}: stopped by an error", ours=0, unit="", met=False,
+                       target="runs to the end", note="see the run's output")
+            )  # fmt: skip
+        write_report(results, meta)  # after each module: a later failure keeps these
     print(f"已写入 {DOCS / 'benchmarks.md'}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
