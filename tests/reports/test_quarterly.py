@@ -287,7 +287,8 @@ def _add_subunit_with_form(parent: Unit) -> None:
     make_point(form=form, level=1, likelihood=3, harm=3)
 
 
-def test_subunits_are_counted_and_queries_do_not_grow_with_units(reg, demo):
+def _level_one_point_in_the_sub_unit() -> None:
+    """One level-1 point in a form of GYRC-LZ (the demo's sub-unit)."""
     lz = Unit.objects.get(code="GYRC-LZ")
     lz_person = Person.objects.get(unit=lz, employee_no="LZ0004")
     make_point(
@@ -296,6 +297,10 @@ def test_subunits_are_counted_and_queries_do_not_grow_with_units(reg, demo):
         likelihood=3,
         harm=3,
     )
+
+
+def test_subunits_are_counted_and_queries_do_not_grow_with_units(reg, demo):
+    _level_one_point_in_the_sub_unit()
     RiskForm.objects.update(created_at=FEB_2026)  # opened in the quarter asked for
     inspector = demo["inspector"]
     quarterly.build_summary(unit=reg.unit, year=2026, quarter=1, user=inspector)  # load roles once
@@ -308,7 +313,7 @@ def test_subunits_are_counted_and_queries_do_not_grow_with_units(reg, demo):
         "广元市利州区红十字会",
     }
     for _ in range(3):
-        _add_subunit_with_form(lz)
+        _add_subunit_with_form(Unit.objects.get(code="GYRC-LZ"))
     RiskForm.objects.update(created_at=FEB_2026)
     with CaptureQueriesContext(connection) as five_units:
         s = quarterly.build_summary(
@@ -418,14 +423,7 @@ def test_a_reader_of_every_form_gets_the_same_summary_as_the_operator(reg, demo)
 def test_page_over_many_units_shows_one_row_per_unit(reg, login, demo, monkeypatch):
     """A province's page would list every department of every unit (8,000 rows, 14 MB): above
     PAGE_UNIT_ROWS units the page adds them up per unit and says so; the exports keep them."""
-    lz = Unit.objects.get(code="GYRC-LZ")
-    lz_person = Person.objects.get(unit=lz, employee_no="LZ0004")
-    make_point(
-        form=make_form(round=make_round(unit=lz), post=lz_person.post, filler=lz_person),
-        level=1,
-        likelihood=3,
-        harm=3,
-    )
+    _level_one_point_in_the_sub_unit()
     RiskForm.objects.update(created_at=FEB_2026)
     client = login(demo["inspector"])
     url = reverse("reports:quarterly", args=["GYRC"])
