@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 
 from riskreg import clock
 from risks.enums import SubjectKind
@@ -61,11 +61,15 @@ def person_for(user: AnyUser) -> Person | None:
     """The active Person of a logged-in, active user, or None."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    try:
-        person = user.person
-    except Person.DoesNotExist:
-        return None
-    return person if person.active else None
+    descriptor = User.person  # the reverse one-to-one: loaded once per user object
+    if not descriptor.is_cached(user):
+        # With its unit: nearly every page asks for the unit's roles or prints its name.
+        person = Person.objects.select_related("unit").filter(user=user).first()
+        descriptor.related.set_cached_value(user, person)
+        if person is not None:
+            Person.user.field.set_cached_value(person, user)
+    person = descriptor.related.get_cached_value(user)
+    return person if person is not None and person.active else None
 
 
 @dataclass(frozen=True)
@@ -93,19 +97,36 @@ def holdings(person: Person) -> Holdings:
         return cached
     from access.models import Delegation, FormReadGrant, UnitReadGrant
 
-    post_ids = set(person.concurrent_posts.values_list("id", flat=True))
-    if person.post_id:
-        post_ids.add(person.post_id)
+    # Five queries, whatever the person holds: posts (own and concurrent), departments headed
+    # or supervised, RoleGrants, delegators, 特别授权 (unit and form grants in one UNION).
     tiers, post_units = {}, {}
-    if post_ids:
-        for pid, tier, unit_id in Post.objects.filter(id__in=post_ids).values_list(
-            "id", "tier", "unit_id"
-        ):
-            tiers[pid], post_units[pid] = tier, unit_id
-    grants = tuple(
-        RoleGrant.objects.filter(person=person).values_list(
-            "role", "unit__path", "include_subunits"
+    for pid, tier, unit_id in (
+        Post.objects.filter(
+            Q(pk=person.post_id)
+            | Q(
+                pk__in=Person.concurrent_posts.through.objects.filter(person_id=person.pk).values(
+                    "post_id"
+                )
+            )
         )
+        .order_by()
+        .values_list("id", "tier", "unit_id")
+    ):
+        tiers[pid], post_units[pid] = tier, unit_id
+    headed, supervised = set(), set()
+    for dept_id, head_id, supervisor_id in (
+        Department.objects.filter(Q(head=person) | Q(supervisor=person))
+        .order_by()
+        .values_list("id", "head_id", "supervisor_id")
+    ):
+        if head_id == person.pk:
+            headed.add(dept_id)
+        if supervisor_id == person.pk:
+            supervised.add(dept_id)
+    grants = tuple(
+        RoleGrant.objects.filter(person=person)
+        .order_by("id")
+        .values_list("role", "unit__path", "include_subunits")
     )
     today = clock.today()
     in_force = Q(starts_on__lte=today, ends_on__gte=today)
@@ -115,17 +136,26 @@ def holdings(person: Person) -> Holdings:
             delegations__in=Delegation.objects.filter(in_force, user_id=person.user_id),
         ).distinct()
     )
+    read_unit_ids, read_form_ids = set(), set()
+    for kind, object_id in (
+        UnitReadGrant.objects.filter(in_force, user_id=person.user_id)
+        .annotate(kind=Value("unit"))
+        .values_list("kind", "content_object_id")
+        .union(
+            FormReadGrant.objects.filter(in_force, user_id=person.user_id)
+            .annotate(kind=Value("form"))
+            .values_list("kind", "content_object_id"),
+            all=True,
+        )
+    ):
+        (read_unit_ids if kind == "unit" else read_form_ids).add(object_id)
     result = Holdings(
         person_id=person.pk,
         unit_id=person.unit_id,
         department_id=person.department_id,
-        post_ids=frozenset(post_ids),
-        headed_department_ids=frozenset(
-            Department.objects.filter(head=person).values_list("id", flat=True)
-        ),
-        supervised_department_ids=frozenset(
-            Department.objects.filter(supervisor=person).values_list("id", flat=True)
-        ),
+        post_ids=frozenset(tiers),
+        headed_department_ids=frozenset(headed),
+        supervised_department_ids=frozenset(supervised),
         principal_unit_ids=frozenset(
             post_units[pid] for pid, tier in tiers.items() if tier == PostTier.PRINCIPAL
         ),
@@ -134,16 +164,8 @@ def holdings(person: Person) -> Holdings:
         ),
         grants=grants,
         delegators=delegators,
-        read_unit_ids=frozenset(
-            UnitReadGrant.objects.filter(in_force, user_id=person.user_id).values_list(
-                "content_object_id", flat=True
-            )
-        ),
-        read_form_ids=frozenset(
-            FormReadGrant.objects.filter(in_force, user_id=person.user_id).values_list(
-                "content_object_id", flat=True
-            )
-        ),
+        read_unit_ids=frozenset(read_unit_ids),
+        read_form_ids=frozenset(read_form_ids),
     )
     person._role_holdings = result
     return result
@@ -191,10 +213,19 @@ def granted_units(user: AnyUser, role: GrantedRole) -> list[Unit]:
     person = person_for(user)
     if person is None:
         return []
-    paths = _grant_paths(holdings(person), role)
-    if not paths:
-        return []
-    return list(Unit.objects.filter(covers_q(paths, "path")).order_by("path"))
+    return list(_units_granted(person, frozenset({role})))
+
+
+def _units_granted(person: Person, roles: frozenset[Role]) -> tuple[Unit, ...]:
+    """Units covered by the person's grants of one of `roles`, loaded once per request and
+    kept beside the holdings (the navigation, the view and its forms ask the same question)."""
+    memo = person.__dict__.setdefault("_granted_units", {})
+    if roles not in memo:
+        paths = [(p, s) for r, p, s in holdings(person).grants if r in roles]
+        memo[roles] = (
+            tuple(Unit.objects.filter(covers_q(paths, "path")).order_by("path")) if paths else ()
+        )
+    return memo[roles]
 
 
 def has_grant(user: AnyUser, role: GrantedRole) -> bool:
@@ -620,11 +651,7 @@ def units_with_board(user: AnyUser) -> list[Unit]:
     person = person_for(user)
     if person is None:
         return []
-    h = holdings(person)
-    paths = [(p, s) for r, p, s in h.grants if r in BOARD_ROLES]
-    if not paths:
-        return []
-    return list(Unit.objects.filter(covers_q(paths, "path")).order_by("path"))
+    return list(_units_granted(person, BOARD_ROLES))
 
 
 def can_see_board(user: AnyUser, unit: Unit) -> bool:

@@ -401,11 +401,21 @@ def nav_entries(user: AnyUser) -> list[tuple[str, str]]:
             ("登记监督发现", reverse("supervision:finding_create")),
             ("我登记的监督发现", reverse("supervision:finding_list")),
         ]
-    if roles.person_for(user) is not None and (
-        access.warnings_visible_to(user).exists()
-        or access.dispositions_visible_to(user).exists()
-        or access.items_visible_to(user).exists()
-        or access.proposals_visible_to(user).exists()
-    ):
+    if roles.person_for(user) is not None and _has_any_record(user):
         entries.append(("我的预警与整改", reverse("supervision:mine")))
     return entries
+
+
+def _has_any_record(user: AnyUser) -> bool:
+    """Whether one warning, disposition, item or proposal is visible to the user: one query
+    (a UNION of the four ids) on every page of the navigation instead of four."""
+    ids = [
+        qs.order_by().values_list("pk")
+        for qs in (
+            access.warnings_visible_to(user),
+            access.dispositions_visible_to(user),
+            access.items_visible_to(user),
+            access.proposals_visible_to(user),
+        )
+    ]
+    return ids[0].union(*ids[1:], all=True).exists()
