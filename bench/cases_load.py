@@ -28,6 +28,9 @@ SPAWN_RATE = 5
 # The CPU window opens this long after the last user started (logins take a few seconds).
 SETTLE = 5
 WORKERS = 4
+# Accounts granted 廉防办 and 纪检 in the unit for the run (a 500-person unit's office and its
+# inspectors).
+OFFICE, INSPECTORS = 4, 3
 MIN_SAMPLES = 30
 
 
@@ -70,8 +73,8 @@ def _wait_for(url: str, timeout: float = 30) -> None:
 
 def plan(users: int, unit_code: str = "SCALE-0001") -> list:
     """[username, [(page name, path), ...]] (plus a TOTP key for the roles that need the second
-    factor) for `users` different people of one unit, each browsing the pages of their role: 3
-    廉防办 and 2 纪检 accounts (the roles are granted for the run), the department heads, the
+    factor) for `users` different people of one unit, each browsing the pages of their role:
+    OFFICE 廉防办 and INSPECTORS 纪检 accounts (the roles are granted for the run), the department heads, the
     leaders and staff for the rest. Every simulated person has an account of their own, so no
     one-time code is used twice. The accounts get the demo password for the run."""
     from django.contrib.auth.hashers import make_password
@@ -93,7 +96,10 @@ def plan(users: int, unit_code: str = "SCALE-0001") -> list:
     granted = {role: [g.person for g in RoleGrant.objects.filter(unit=unit, role=role)]
                for role in (GrantedRole.INTEGRITY_OFFICE, GrantedRole.INSPECTOR)}  # fmt: skip
     spare = [p for p in staff if all(p not in v for v in granted.values())]
-    for role, wanted in ((GrantedRole.INTEGRITY_OFFICE, 3), (GrantedRole.INSPECTOR, 2)):
+    for role, wanted in (
+        (GrantedRole.INTEGRITY_OFFICE, OFFICE),
+        (GrantedRole.INSPECTOR, INSPECTORS),
+    ):
         while len(granted[role]) < wanted:
             person = spare.pop()
             RoleGrant.objects.create(person=person, role=role, unit=unit)
@@ -146,9 +152,10 @@ def plan(users: int, unit_code: str = "SCALE-0001") -> list:
 
 def run(ctx) -> list[Result]:
     root: Path = ctx["root"]
-    # Three minutes, so that a page of the three leaders gets ~50 requests: a p95 over the
-    # ~15 of one minute is its maximum, a single hiccup of the machine.
-    users, seconds = (10, 30) if ctx["quick"] else (100, 150)
+    # Four minutes, so that every page gets 30 samples or more: 4 廉防办 accounts opening 7
+    # pages each, one every ~3 s, give each of their pages ~0.19 requests/s (~45 in 240 s); a
+    # p95 over the ~15 of one minute is its maximum, a single hiccup of the machine.
+    users, seconds = (10, 30) if ctx["quick"] else (100, 240)
     bindir = Path(sys.executable).parent
     env = os.environ.copy()
     the_plan = plan(users)
@@ -218,7 +225,7 @@ def run(ctx) -> list[Result]:
             note=f"{float(total['Requests/s']):.1f} req/s, {total['Request Count']} requests, "
             f"{failures} errors in {seconds} s after all had logged in; gunicorn {WORKERS} "
             f"workers (--preload); floor over {floor_row['Request Count']} samples; "
-            f"{len(the_plan)} accounts of the 500-person unit SCALE-0001 (3 廉防办 and 2 纪检 "
+            f"{len(the_plan)} accounts of the 500-person unit SCALE-0001 ({OFFICE} 廉防办 and {INSPECTORS} 纪检 "
             "with the second factor, the heads, the leaders, staff), each opening the pages of "
             "its role in turn with 1–5 s between pages",
         )
