@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet, Value
+from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 
 from riskreg import clock
 from risks.enums import SubjectKind
@@ -97,78 +98,82 @@ def holdings(person: Person) -> Holdings:
         return cached
     from access.models import Delegation, FormReadGrant, UnitReadGrant
 
-    # Five queries, whatever the person holds: posts (own and concurrent), departments headed
-    # or supervised, RoleGrants, delegators, 特别授权 (unit and form grants in one UNION).
-    tiers, post_units = {}, {}
-    for pid, tier, unit_id in (
-        Post.objects.filter(
-            Q(pk=person.post_id)
-            | Q(
-                pk__in=Person.concurrent_posts.through.objects.filter(person_id=person.pk).values(
-                    "post_id"
-                )
-            )
-        )
-        .order_by()
-        .values_list("id", "tier", "unit_id")
-    ):
-        tiers[pid], post_units[pid] = tier, unit_id
-    headed, supervised = set(), set()
-    for dept_id, head_id, supervisor_id in (
-        Department.objects.filter(Q(head=person) | Q(supervisor=person))
-        .order_by()
-        .values_list("id", "head_id", "supervisor_id")
-    ):
-        if head_id == person.pk:
-            headed.add(dept_id)
-        if supervisor_id == person.pk:
-            supervised.add(dept_id)
-    grants = tuple(
-        RoleGrant.objects.filter(person=person)
-        .order_by("id")
-        .values_list("role", "unit__path", "include_subunits")
-    )
+    # One query, whatever the person holds: a UNION of one branch per kind of holding, each
+    # row (kind, id, text, text, number). Then the delegators' Person rows if there are any.
     today = clock.today()
     in_force = Q(starts_on__lte=today, ends_on__gte=today)
-    delegators = tuple(
-        Person.objects.filter(
-            active=True,
-            delegations__in=Delegation.objects.filter(in_force, user_id=person.user_id),
-        ).distinct()
+    concurrent = Person.concurrent_posts.through.objects.filter(person_id=person.pk)
+    branches = [
+        _holding_rows(
+            Post.objects.filter(Q(pk=person.post_id) | Q(pk__in=concurrent.values("post_id"))),
+            "post", "id", text1="tier", number="unit_id",
+        ),
+        _holding_rows(Department.objects.filter(head=person), "head", "id"),
+        _holding_rows(Department.objects.filter(supervisor=person), "supervise", "id"),
+        _holding_rows(
+            RoleGrant.objects.filter(person=person), "grant", "id",
+            text1="role", text2="unit__path", number=Cast("include_subunits", IntegerField()),
+        ),
+        _holding_rows(
+            Delegation.objects.filter(in_force, user_id=person.user_id),
+            "delegator", "content_object_id",
+        ),
+        _holding_rows(
+            UnitReadGrant.objects.filter(in_force, user_id=person.user_id),
+            "read_unit", "content_object_id",
+        ),
+        _holding_rows(
+            FormReadGrant.objects.filter(in_force, user_id=person.user_id),
+            "read_form", "content_object_id",
+        ),
+    ]  # fmt: skip
+    rows: dict[str, list[tuple]] = {}
+    for kind, pk, text1, text2, number in branches[0].union(*branches[1:], all=True):
+        rows.setdefault(kind, []).append((pk, text1, text2, number))
+    tiers = {pk: (tier, unit_id) for pk, tier, _, unit_id in rows.get("post", [])}
+    grants = tuple(
+        (role, path, bool(sub))
+        for _, role, path, sub in sorted(rows.get("grant", []), key=lambda r: r[0])
     )
-    read_unit_ids, read_form_ids = set(), set()
-    for kind, object_id in (
-        UnitReadGrant.objects.filter(in_force, user_id=person.user_id)
-        .annotate(kind=Value("unit"))
-        .values_list("kind", "content_object_id")
-        .union(
-            FormReadGrant.objects.filter(in_force, user_id=person.user_id)
-            .annotate(kind=Value("form"))
-            .values_list("kind", "content_object_id"),
-            all=True,
-        )
-    ):
-        (read_unit_ids if kind == "unit" else read_form_ids).add(object_id)
+    delegator_ids = {pk for pk, *_ in rows.get("delegator", [])}
+    delegators = (
+        tuple(Person.objects.filter(pk__in=delegator_ids, active=True)) if delegator_ids else ()
+    )
     result = Holdings(
         person_id=person.pk,
         unit_id=person.unit_id,
         department_id=person.department_id,
         post_ids=frozenset(tiers),
-        headed_department_ids=frozenset(headed),
-        supervised_department_ids=frozenset(supervised),
-        principal_unit_ids=frozenset(
-            post_units[pid] for pid, tier in tiers.items() if tier == PostTier.PRINCIPAL
-        ),
-        leader_unit_ids=frozenset(
-            post_units[pid] for pid, tier in tiers.items() if tier == PostTier.LEADER
-        ),
+        headed_department_ids=frozenset(pk for pk, *_ in rows.get("head", [])),
+        supervised_department_ids=frozenset(pk for pk, *_ in rows.get("supervise", [])),
+        principal_unit_ids=frozenset(u for t, u in tiers.values() if t == PostTier.PRINCIPAL),
+        leader_unit_ids=frozenset(u for t, u in tiers.values() if t == PostTier.LEADER),
         grants=grants,
         delegators=delegators,
-        read_unit_ids=frozenset(read_unit_ids),
-        read_form_ids=frozenset(read_form_ids),
+        read_unit_ids=frozenset(pk for pk, *_ in rows.get("read_unit", [])),
+        read_form_ids=frozenset(pk for pk, *_ in rows.get("read_form", [])),
     )
     person._role_holdings = result
     return result
+
+
+def _holding_rows(
+    qs: QuerySet, kind: str, pk: str, text1: str = "", text2: str = "", number=None
+) -> QuerySet:
+    """One branch of holdings()' UNION: rows (kind, pk, text1, text2, number) of `qs`."""
+    return (
+        qs.order_by()
+        .annotate(
+            h_kind=Value(kind, CharField()),
+            h_pk=F(pk),
+            h_text1=F(text1) if text1 else Value("", CharField()),
+            h_text2=F(text2) if text2 else Value("", CharField()),
+            h_number=(F(number) if isinstance(number, str) else number)
+            if number is not None
+            else Value(0, IntegerField()),
+        )
+        .values_list("h_kind", "h_pk", "h_text1", "h_text2", "h_number")
+    )
 
 
 # --------------------------------------------------------------------------- grants over units
