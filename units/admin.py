@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -202,9 +203,37 @@ class RoleGrantInline(admin.TabularInline):
         return SeparatedFormSet
 
 
+class KeysFirstPaginator(Paginator):
+    """The admin's paginator for long lists ordered across joins (the person list: unit path,
+    department, post, employee number). A page is one query for the page's primary keys in
+    order — narrow rows, only the joins the ordering needs — then one for the page's rows with
+    their list_select_related. Pages in the second half ask for their keys in the reverse
+    order from the end, so the last page is a top-N like the first instead of an OFFSET past
+    every row: the last of 1,001 pages of 50,000 people sorted all of them as wide joined rows
+    (on disk) and took half a second. Same rows in the same order; one query more."""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if rows.ordered and bottom > self.count - top:
+            keys = list(
+                rows.reverse().values_list("pk", flat=True)[self.count - top : self.count - bottom]
+            )
+            keys.reverse()
+        else:
+            keys = list(rows.values_list("pk", flat=True)[bottom:top])
+        by_key = {row.pk: row for row in rows.order_by().filter(pk__in=keys)}
+        return self._get_page([by_key[key] for key in keys if key in by_key], number, self)
+
+
 @admin.register(Person)
 class PersonAdmin(RosterAdminMixin, OrgAdmin):
     change_list_template = "admin/units/person/change_list.html"
+    paginator = KeysFirstPaginator
     actions = ["send_password_set_email"]
     list_display = [
         "employee_no",
