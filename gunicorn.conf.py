@@ -14,7 +14,13 @@ def on_starting(server) -> None:
     """Runs in the master after the preload, before its signal handlers and before any fork
     (ctypes finding Pango runs short-lived helper processes the arbiter must not mistake for
     workers)."""
+    import gc
+
     from reports.pdf import warm_up
 
     seconds = warm_up()
     server.log.info("WeasyPrint and the CJK fonts loaded in %.2f s before forking", seconds)
+    # What the master built is kept for good: the workers' garbage collections leave it alone
+    # instead of walking (and so copying, page by page) all of it during their first requests.
+    gc.collect()
+    gc.freeze()
