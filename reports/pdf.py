@@ -108,7 +108,7 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def _warm_up_sheet():
-    """A draft 一览表 of two pages made of every kind of cell, with no database behind it."""
+    """A one-page draft 一览表 made of every kind of cell, with no database behind it."""
     from reports.layouts import Cell, FormSheet, SignField, label
 
     text = (
@@ -117,7 +117,7 @@ def _warm_up_sheet():
     head = [label("序号", head=True), label("风险|点", head=True), label("防控|措施", head=True)]
     body = [
         [Cell(str(i)), Cell(text, note="中（二级）"), Cell(text * 2, tall=i == 1)]
-        for i in range(1, 13)
+        for i in range(1, 8)
     ]
     body[2][0] = Cell("3", rowspan=3, kind="label", words=("岗位", "职责"))
     body[3], body[4] = body[3][1:], body[4][1:]
@@ -135,7 +135,7 @@ def _warm_up_sheet():
         meta="2026年第一轮 · 第1版",
         draft=True,
         anchor="form-0",
-        split_rows={7},
+        split_rows={6},
     )
 
 
@@ -143,7 +143,7 @@ def warm_up() -> float:
     """Make in this process what every PDF needs and the first one would otherwise make:
     WeasyPrint, Pango and the CJK fonts loaded, cffi's types (_ArrayTypes), Django's template
     engine with its tag libraries, the 一览表's templates compiled, the print stylesheet read,
-    the draft watermark drawn — by laying out a two-page draft sheet of every kind of cell (no
+    the draft watermark drawn — by laying out a one-page draft sheet of every kind of cell (no
     database). Returns seconds.
 
     Called in gunicorn's master before it forks (gunicorn.conf.py), so that a worker's first
