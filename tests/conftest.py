@@ -10,6 +10,8 @@ Markers: each test is marked `unit` (no database), `integration` (database) or `
 """
 
 import copy
+from collections.abc import Callable
+from contextlib import contextmanager
 
 import pytest
 from django.apps import apps
@@ -45,7 +47,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.unit)
 
 
-_DEMO_ROWS: list[tuple[type, list]] | None = None
+# What a builder wrote, per builder: (model, rows it added, rows it changed), kept by `replayed`.
+_REPLAYS: dict[str, list[tuple[type, list, list]]] = {}
 
 
 def _tables():
@@ -56,32 +59,84 @@ def _tables():
     ]
 
 
-def load_demo_org_cached() -> None:
-    """load_demo_org, replayed from memory after its first run in this process."""
-    global _DEMO_ROWS
-    if _DEMO_ROWS is None:
+def _rows(model) -> dict:
+    """Every row of a table as {pk: its column values}."""
+    columns = [f.attname for f in model._meta.concrete_fields]
+    return {row[0]: row for row in model._base_manager.values_list("pk", *columns)}
+
+
+@contextmanager
+def _stored_timestamps(models):
+    """auto_now / auto_now_add fields keep the values being replayed (not the time of the
+    replay) while inside."""
+    fields = [
+        f
+        for m in models
+        for f in m._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    flags = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in flags:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def replayed(key: str, build: Callable[[], object]) -> None:
+    """build(), replayed from memory after its first run in this process: the first call runs it
+    and keeps the rows it added and the rows it changed (the audit chain's head, say); later
+    calls insert the added rows again, one bulk insert per table, and write the changed ones
+    back (inside the test's transaction, or flushed after a transactional test, as always)."""
+    rows_of = _REPLAYS.get(key)
+    if rows_of is None:
         tables = _tables()
-        before = {m: set(m._base_manager.values_list("pk", flat=True)) for m in tables}
-        load_demo_org()
-        _DEMO_ROWS = [
-            (m, rows)
-            for m in tables
-            if (rows := [o for o in m._base_manager.order_by("pk") if o.pk not in before[m]])
-        ]
+        before = {m: _rows(m) for m in tables}
+        build()
+        rows_of = []
+        for m in tables:
+            after = _rows(m)
+            added = {pk for pk in after if pk not in before[m]}
+            changed = {pk for pk, row in after.items() if pk in before[m] and before[m][pk] != row}
+            if added or changed:
+                objects = list(m._base_manager.filter(pk__in=added | changed).order_by("pk"))
+                rows_of.append(
+                    (
+                        m,
+                        [o for o in objects if o.pk in added],
+                        [o for o in objects if o.pk in changed],
+                    )
+                )
+        _REPLAYS[key] = rows_of
         return
     try:
-        with transaction.atomic():
-            for model, rows in _DEMO_ROWS:
-                model._base_manager.bulk_create([copy.copy(row) for row in rows])
+        with transaction.atomic(), _stored_timestamps(m for m, *_ in rows_of):
+            for model, added, changed in rows_of:
+                model._base_manager.bulk_create([copy.copy(row) for row in added])
+                if changed:
+                    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+                    model._base_manager.bulk_create(
+                        [copy.copy(row) for row in changed],
+                        update_conflicts=True,
+                        unique_fields=[model._meta.pk.name],
+                        update_fields=fields,
+                    )
     except IntegrityError:
-        # The test wrote rows of its own first (a fixture ran before `demo`) and took the
-        # demo's ids: build it the slow way.
-        load_demo_org()
+        # The test wrote rows of its own first (a fixture ran before) and took the rows' ids:
+        # build it the slow way.
+        build()
         return
     # Rows came with their ids: move PostgreSQL's sequences past them (SQLite does it itself).
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in _DEMO_ROWS]):
+        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, *_ in rows_of]):
             cursor.execute(sql)
+
+
+def load_demo_org_cached() -> None:
+    """load_demo_org, replayed from memory after its first run in this process."""
+    replayed("load_demo_org", load_demo_org)
 
 
 _force_login = ClientMixin.force_login

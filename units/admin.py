@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -202,9 +203,34 @@ class RoleGrantInline(admin.TabularInline):
         return SeparatedFormSet
 
 
+class KeysFirstPaginator(Paginator):
+    """The admin's paginator for long lists ordered across joins (the person list: unit path,
+    department, post, employee number). A page's rows are chosen by a subquery of narrow rows —
+    their keys, only the joins the ordering needs — and only those rows are read whole, with
+    their list_select_related. Pages in the second half choose their keys in the reverse order
+    from the end, so the last page is a top-N like the first instead of an OFFSET past every
+    row: the last of 1,001 pages of 50,000 people sorted all of them as wide joined rows (on
+    disk) and took half a second. Same rows in the same order, in one query as before."""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        keys = rows.values("pk")
+        if rows.ordered and bottom > self.count - top:
+            keys = keys.reverse()[self.count - top : self.count - bottom]
+        else:
+            keys = keys[bottom:top]
+        return self._get_page(rows.filter(pk__in=keys), number, self)
+
+
 @admin.register(Person)
 class PersonAdmin(RosterAdminMixin, OrgAdmin):
     change_list_template = "admin/units/person/change_list.html"
+    paginator = KeysFirstPaginator
     actions = ["send_password_set_email"]
     list_display = [
         "employee_no",

@@ -17,9 +17,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, replayed
 from tests.e2e.helpers import new_persona_page
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -102,12 +103,16 @@ def crawl(page, base: str, starts: list[str]) -> dict[str, list[dict]]:
     return found
 
 
+def _load_demo() -> None:
+    with override_settings(DEBUG=True):  # load_demo refuses to run otherwise
+        call_command("load_demo", stdout=io.StringIO())
+
+
 @pytest.fixture
-def full_demo(db, settings):
-    """The whole demo of `load_demo`: a round in every state, so every kind of page exists."""
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
-    settings.DEBUG = False
+def full_demo(db):
+    """The whole demo of `load_demo`: a round in every state, so every kind of page exists.
+    Built by the first persona's test of the process, replayed from memory for the others."""
+    replayed("load_demo", _load_demo)
 
 
 @pytest.mark.parametrize("persona_key", list(PERSONAS))

@@ -13,6 +13,7 @@ from powers.demo import load_demo_powers
 from powers.models import PowerItem, StepRiskLink
 from powers.reports import CATALOGUE_HEADERS
 from risks.demo import load_demo_risks
+from tests.conftest import replayed
 from tests.reports.conftest import pdf_text
 from workflow.demo import demo_chain_load
 
@@ -21,11 +22,17 @@ pytestmark = pytest.mark.django_db
 SEED_002_COLUMNS = ("职权名称", "职权内容", "办理主体", "法律依据")
 
 
-@pytest.fixture
-def demo_powers(demo):
+def _load_demo_powers() -> None:
     load_demo_risks()
     demo_chain_load()
     load_demo_powers()
+
+
+@pytest.fixture
+def demo_powers(demo):
+    """The demo's round along the chain and GYRC's 职权目录: built by the first test of the
+    process, replayed from memory for the others (tests/conftest.replayed)."""
+    replayed("demo_powers", _load_demo_powers)
     return PowerItem.objects.filter(unit__code="GYRC")
 
 

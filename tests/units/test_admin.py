@@ -115,3 +115,39 @@ def test_person_changelist_queries_do_not_grow_with_the_rows(
         body = client.get(url).content.decode()
     assert "临时科室29" in body
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_person_list_pages_show_everyone_once_in_order(client, demo):
+    """Each page of the person list (first, middle, last; units.admin.KeysFirstPaginator) shows
+    the people the list's order puts there: the pages together are the whole list, once."""
+    import re
+
+    from django.contrib import admin
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    from tests.factories import make_person
+
+    unit = Unit.objects.get(code="GYRC")
+    for n in range(15):
+        make_person(unit=unit, employee_no=f"9{n:05d}")
+    person_admin = admin.site._registry[Person]
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(pk=demo["admin"].pk)
+    expected = [
+        p.employee_no
+        for p in person_admin.get_queryset(request).order_by(*Person._meta.ordering, "-pk")
+    ]
+    client.force_login(demo["admin"])
+    url = reverse("admin:units_person_changelist")
+    per_page, person_admin.list_per_page = person_admin.list_per_page, 7
+    try:
+        pages = -(-len(expected) // 7)
+        shown = []
+        for number in range(1, pages + 1):
+            body = client.get(url, {"p": number}).content.decode()
+            shown += re.findall(r'<th class="field-employee_no"><a [^>]*>([^<]+)</a>', body)
+    finally:
+        person_admin.list_per_page = per_page
+    assert pages >= 5
+    assert shown == expected
