@@ -25,10 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
     person._role_holdings = held  # the same person, reloaded with its unit, department and post
     forms_to_fill = risk_selectors.forms_to_fill(request.user)
     worklist = []
-    for item in workflow_selectors.worklist(request.user):
-        if item.url_name == "risks:my_forms":
-            item.count = len(forms_to_fill)
-        elif (
+    for item in workflow_selectors.worklist(request.user, forms_to_fill=len(forms_to_fill)):
+        if (
             item.url_name in _ROLE_LINES
             and not item.count
             and not _ROLE_LINES[item.url_name](request.user)
