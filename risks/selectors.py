@@ -187,11 +187,55 @@ def round_for_user(user: User | AnonymousUser | None, pk: int) -> Round:
     return rnd
 
 
-def round_forms(rnd: Round) -> QuerySet[RiskForm]:
-    """The forms of a round, leadership first, then by department, ready for the round page."""
-    return _list_rows(rnd.forms.all()).order_by(
-        "subject_kind", "department__order", "department_id", "post__order", "id"
+LEADERSHIP_GROUP = "leadership"
+
+
+def round_forms(rnd: Round, *, group: str = "", state: str = "") -> QuerySet[RiskForm]:
+    """The forms of a round by department (its own form first, then its posts), the
+    leadership's last, ready for the round page: a row reads the subject, the filler, the
+    state and the number of points, nothing else. `group`: a department's id, or
+    LEADERSHIP_GROUP for the forms of no department."""
+    qs = rnd.forms.all()
+    if group == LEADERSHIP_GROUP:
+        qs = qs.filter(department__isnull=True)
+    elif group:
+        qs = qs.filter(department_id=int(group))
+    if state:
+        qs = qs.filter(state=state)
+    return (
+        qs.select_related("post", "department", "filler")
+        .only(
+            "pk",
+            "round_id",  # the related manager sets form.round from it
+            "state",
+            "subject_kind",
+            "department_id",
+            "post__name",
+            "department__name",
+            "filler__name",
+        )
+        .annotate(
+            n_points=SubqueryCount(RiskPoint.objects.filter(form=OuterRef("pk")).values("pk"))
+        )
+        .order_by(
+            F("department__order").asc(nulls_last=True),
+            F("department_id").asc(nulls_last=True),
+            "subject_kind",
+            "post__order",
+            "id",
+        )
     )
+
+
+def round_departments(rnd: Round) -> list[Department]:
+    return list(Department.objects.filter(unit_id=rnd.unit_id).order_by("order", "id"))
+
+
+def round_tally(rnd: Round) -> dict[tuple[int | None, str], int]:
+    """How many forms of the round each department (None: the leadership) has in each state.
+    One query."""
+    rows = rnd.forms.values_list("department_id", "state").annotate(n=Count("id")).order_by()
+    return {(department_id, state): n for department_id, state, n in rows}
 
 
 def unit_people(unit: Unit) -> QuerySet[Person]:
