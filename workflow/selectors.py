@@ -36,17 +36,19 @@ from workflow.models import (
     PublicNotice,
     Rating,
     RatingWindow,
+    Signature,
     TransitionLog,
 )
 
 FORM_RELATED = ("unit", "round", "post__department", "department", "filler")
 
 
-def _with_points(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
-    return qs.select_related(*FORM_RELATED).prefetch_related(
-        Prefetch("points", queryset=RiskPoint.objects.prefetch_related("measures")),
-        "signatures",
+def _with_points(qs: QuerySet[RiskForm], *, signatures: bool = False) -> QuerySet[RiskForm]:
+    qs = qs.select_related(*FORM_RELATED).prefetch_related(
+        Prefetch("points", queryset=RiskPoint.objects.prefetch_related("measures"))
     )
+    # Only the 集体审定 meeting reads the signatures (the registers show points alone).
+    return qs.prefetch_related("signatures") if signatures else qs
 
 
 # ------------------------------------------------------------------------- one form
@@ -330,9 +332,10 @@ def office_forms(user: User, *states: str, units: list[Unit] | None = None) -> Q
     return RiskForm.objects.filter(unit__in=units, state__in=states)
 
 
-def rating_windows_for_office(user: User) -> list[RatingWindow]:
+def rating_windows_for_office(user: User, *, units: list[Unit] | None = None) -> list[RatingWindow]:
+    units = office_units(user) if units is None else units
     return list(
-        RatingWindow.objects.filter(unit__in=office_units(user))
+        RatingWindow.objects.filter(unit__in=units)
         .select_related("unit", "department", "round")
         .annotate(
             n_forms=SubqueryCount(
@@ -359,7 +362,11 @@ def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
     qs = office_forms(user, FormState.COLLECTIVE).with_decided()
     if round_id:
         qs = qs.filter(round_id=round_id)
-    forms = list(_with_points(qs.order_by("round", "department__order", "post__order", "id")))
+    forms = list(
+        _with_points(
+            qs.order_by("round", "department__order", "post__order", "id"), signatures=True
+        )
+    )
     tallies = tallies_for_forms(forms)
     for form in forms:
         points = list(form.points.all())
@@ -374,16 +381,19 @@ def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
     return forms
 
 
-def collective_overview(user: User) -> list[RiskForm]:
+def collective_overview(user: User, *, units: list[Unit] | None = None) -> list[RiskForm]:
     """集体审定 list: the office's forms in 集体审定 with `is_decided` and `missing_lines`, as
     collective_forms sets them, counted in the database instead of loading every point with
     its measures and tallies (which only the meeting page shows)."""
     points = RiskPoint.objects.filter(form=OuterRef("pk")).order_by()
     forms = list(
-        office_forms(user, FormState.COLLECTIVE)
+        office_forms(user, FormState.COLLECTIVE, units=units)
         .with_decided()
         .select_related(*FORM_RELATED)
-        .prefetch_related("signatures")
+        # The list and the gates read which lines are signed, nothing else of a signature.
+        .prefetch_related(
+            Prefetch("signatures", queryset=Signature.objects.only("pk", "form_id", "kind"))
+        )
         .annotate(n_points=SubqueryCount(points.values("pk")))
         .order_by("round", "department__order", "post__order", "id")
     )
@@ -396,9 +406,10 @@ def collective_overview(user: User) -> list[RiskForm]:
     return forms
 
 
-def meetings_for(user: User) -> list[CollectiveMeeting]:
+def meetings_for(user: User, *, units: list[Unit] | None = None) -> list[CollectiveMeeting]:
+    units = office_units(user) if units is None else units
     return list(
-        CollectiveMeeting.objects.filter(unit__in=office_units(user))
+        CollectiveMeeting.objects.filter(unit__in=units)
         .select_related("round", "recorded_by")
         .annotate(n_forms=Count("decisions__form", distinct=True))
     )
