@@ -41,6 +41,29 @@ from workflow.models import (
 )
 
 FORM_RELATED = ("unit", "round", "post__department", "department", "filler")
+# What a list row reads of a form and of FORM_RELATED: its subject_title and its round's title
+# and deadlines. Model instances with every column are most of a long list's time.
+ROW_FIELDS = (
+    "state",
+    "subject_kind",
+    "version",
+    "unit__name",
+    "unit__short_name",
+    "round__title",
+    "round__year",
+    "round__unit_id",
+    "round__self_check_deadline",
+    "round__dept_review_deadline",
+    "round__mass_review_deadline",
+    "round__collective_deadline",
+    "post__name",
+    "post__tier",
+    "post__department__name",
+    "department__name",
+    "department__head_id",
+    "department__supervisor_id",
+    "filler__name",
+)
 
 
 def _with_points(qs: QuerySet[RiskForm], *, signatures: bool = False) -> QuerySet[RiskForm]:
@@ -306,6 +329,7 @@ def rating_forms_for(user: User) -> list[RiskForm]:
     return list(
         _forms_to_rate(person)
         .select_related(*FORM_RELATED)
+        .only(*ROW_FIELDS)
         .order_by("department__order", "post__order", "id")
     )
 
@@ -390,6 +414,7 @@ def collective_overview(user: User, *, units: list[Unit] | None = None) -> list[
         office_forms(user, FormState.COLLECTIVE, units=units)
         .with_decided()
         .select_related(*FORM_RELATED)
+        .only(*ROW_FIELDS, "overall_final_level", "unit__level_labels")
         # The list and the gates read which lines are signed, nothing else of a signature.
         .prefetch_related(
             Prefetch("signatures", queryset=Signature.objects.only("pk", "form_id", "kind"))
