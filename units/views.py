@@ -25,7 +25,10 @@ def home(request: HttpRequest) -> HttpResponse:
     person._role_holdings = held  # the same person, reloaded with its unit, department and post
     forms_to_fill = risk_selectors.forms_to_fill(request.user)
     worklist = []
-    for item in workflow_selectors.worklist(request.user, forms_to_fill=len(forms_to_fill)):
+    coordinated = access.units_coordinated_by(request.user)
+    for item in workflow_selectors.worklist(
+        request.user, forms_to_fill=len(forms_to_fill), units=coordinated
+    ):
         if (
             item.url_name in _ROLE_LINES
             and not item.count
@@ -44,6 +47,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "pending_total": sum(item.count for item in worklist),
             "forms_to_fill": forms_to_fill,
             "may_see_board": access.may_see_board(request.user),
-            "round_gaps": risk_selectors.rounds_missing_forms(request.user),
+            "round_gaps": risk_selectors.rounds_missing_forms(request.user, units=coordinated),
         },
     )

@@ -577,9 +577,12 @@ def queue_count(user: User, kind: str, *, units: list[Unit] | None = None) -> in
     return QUEUE_COUNTS[kind](user, units)
 
 
-def worklist(user: User, *, forms_to_fill: int | None = None) -> list[WorkItem]:
+def worklist(
+    user: User, *, forms_to_fill: int | None = None, units: list[Unit] | None = None
+) -> list[WorkItem]:
     """What waits on this user, with counts from the selectors of the pages they link to
-    (`forms_to_fill`: the caller's count of the user's drafts, when it has one)."""
+    (`forms_to_fill`: the caller's count of the user's drafts, `units`: the units the user
+    coordinates, when the caller has them)."""
     person = access.person_for(user)
     if person is None:
         return []
@@ -591,7 +594,7 @@ def worklist(user: User, *, forms_to_fill: int | None = None) -> list[WorkItem]:
         WorkItem("待评议（群众评议）", queue_count(user, "rate"), "workflow:rating_list"),
         WorkItem("待签字（集体审定）", queue_count(user, "sign"), "workflow:sign_queue"),
     ]
-    units = office_units(user)
+    units = office_units(user) if units is None else units
     if units:
 
         def count(kind: str) -> int:
