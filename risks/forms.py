@@ -259,6 +259,24 @@ class ReassignFillerForm(forms.Form):
         self.fields["filler"].error_messages["invalid_choice"] = "请选择本单位在岗的人员。"
 
 
+class RoundFormsFilter(forms.Form):
+    """GET filters of a round's forms (the round page); a bad value is ignored."""
+
+    group = forms.ChoiceField(label="部室", required=False)
+    state = forms.ChoiceField(label="状态", required=False)
+
+    def __init__(self, *args, departments: list[Department], leadership: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [
+            ("", "全部部室"),
+            *[(str(d.pk), d.name) for d in departments],
+            (leadership, "领导班子"),
+        ]
+        self.fields["state"].choices = [("", "全部状态"), *FormState.choices]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+
 class FormListFilter(forms.Form):
     """GET filters of the forms list; a bad value is ignored rather than an error page."""
 

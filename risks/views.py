@@ -28,6 +28,7 @@ from risks.forms import (
     PointForm,
     ReassignFillerForm,
     RoundEditForm,
+    RoundFormsFilter,
     RoundOpenForm,
 )
 from risks.models import RiskForm, RiskPoint, Round
@@ -773,23 +774,63 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "risks/round_edit.html", {"round": rnd, "editor": editor})
 
 
+# A round of a 500-person unit holds 500+ forms: the page lists them a hundred at a time (a
+# department, a state or both narrow it down) under the counts of the whole round.
+ROUND_PAGE_FORMS = 100
+
+
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = selectors.round_for_user(request.user, pk)
-    groups: dict[str, list[RiskForm]] = {}
-    for form in selectors.round_forms(rnd):
-        title = form.department.name if form.department_id else "领导班子"
-        groups.setdefault(title, []).append(form)
-    counts = {state.label: 0 for state in FormState}
-    waiting = {state.value: False for state in FormState}
-    for forms in groups.values():
-        for form in forms:
-            counts[form.get_state_display()] += 1
-            waiting[form.state] = True
+    departments = selectors.round_departments(rnd)
+    filter_form = RoundFormsFilter(
+        request.GET or None, departments=departments, leadership=selectors.LEADERSHIP_GROUP
+    )
+    group = state = ""
+    if filter_form.is_bound and filter_form.is_valid():
+        group, state = filter_form.cleaned_data["group"], filter_form.cleaned_data["state"]
+    tally = selectors.round_tally(rnd)
+    counts = {s.value: 0 for s in FormState}
+    waiting = {s.value: False for s in FormState}
+    shown: dict[int | None, int] = {}  # forms of each department the filters keep
+    for (department_id, form_state), n in tally.items():
+        counts[form_state] += n
+        waiting[form_state] = True
+        if not state or form_state == state:
+            shown[department_id] = shown.get(department_id, 0) + n
+    paginator = Paginator(selectors.round_forms(rnd, group=group, state=state), ROUND_PAGE_FORMS)
+    # The tally has counted them already: no COUNT(*) of the list.
+    paginator.count = sum(
+        n
+        for department_id, n in shown.items()
+        if not group
+        or (department_id is None and group == selectors.LEADERSHIP_GROUP)
+        or str(department_id) == group
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    groups: dict[int | None, tuple[str, int, list[RiskForm]]] = {}
+    for form in page.object_list:
+        key = form.department_id
+        if key not in groups:
+            title = form.department.name if key else "领导班子"
+            groups[key] = (title, shown.get(key, 0), [])
+        groups[key][2].append(form)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "risks/round_detail.html",
-        {"round": rnd, "groups": list(groups.items()), "counts": counts, "waiting": waiting},
+        {
+            "round": rnd,
+            "groups": list(groups.values()),
+            "counts": [(s.value, s.label, counts[s.value]) for s in FormState],
+            "waiting": waiting,
+            "page": page,
+            "filter_form": filter_form,
+            "filtered": bool(group or state),
+            "query": query.urlencode(),
+            "total": sum(tally.values()),
+        },
     )
 
 

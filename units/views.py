@@ -25,10 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
     person._role_holdings = held  # the same person, reloaded with its unit, department and post
     forms_to_fill = risk_selectors.forms_to_fill(request.user)
     worklist = []
-    for item in workflow_selectors.worklist(request.user):
-        if item.url_name == "risks:my_forms":
-            item.count = len(forms_to_fill)
-        elif (
+    coordinated = access.units_coordinated_by(request.user)
+    for item in workflow_selectors.worklist(
+        request.user, forms_to_fill=len(forms_to_fill), units=coordinated
+    ):
+        if (
             item.url_name in _ROLE_LINES
             and not item.count
             and not _ROLE_LINES[item.url_name](request.user)
@@ -46,6 +47,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "pending_total": sum(item.count for item in worklist),
             "forms_to_fill": forms_to_fill,
             "may_see_board": access.may_see_board(request.user),
-            "round_gaps": risk_selectors.rounds_missing_forms(request.user),
+            "round_gaps": risk_selectors.rounds_missing_forms(request.user, units=coordinated),
         },
     )

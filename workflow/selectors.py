@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Prefetch,
@@ -35,17 +36,42 @@ from workflow.models import (
     PublicNotice,
     Rating,
     RatingWindow,
+    Signature,
     TransitionLog,
 )
 
 FORM_RELATED = ("unit", "round", "post__department", "department", "filler")
+# What a list row reads of a form and of FORM_RELATED: its subject_title and its round's title
+# and deadlines. Model instances with every column are most of a long list's time.
+ROW_FIELDS = (
+    "state",
+    "subject_kind",
+    "version",
+    "unit__name",
+    "unit__short_name",
+    "round__title",
+    "round__year",
+    "round__unit_id",
+    "round__self_check_deadline",
+    "round__dept_review_deadline",
+    "round__mass_review_deadline",
+    "round__collective_deadline",
+    "post__name",
+    "post__tier",
+    "post__department__name",
+    "department__name",
+    "department__head_id",
+    "department__supervisor_id",
+    "filler__name",
+)
 
 
-def _with_points(qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
-    return qs.select_related(*FORM_RELATED).prefetch_related(
-        Prefetch("points", queryset=RiskPoint.objects.prefetch_related("measures")),
-        "signatures",
+def _with_points(qs: QuerySet[RiskForm], *, signatures: bool = False) -> QuerySet[RiskForm]:
+    qs = qs.select_related(*FORM_RELATED).prefetch_related(
+        Prefetch("points", queryset=RiskPoint.objects.prefetch_related("measures"))
     )
+    # Only the 集体审定 meeting reads the signatures (the registers show points alone).
+    return qs.prefetch_related("signatures") if signatures else qs
 
 
 # ------------------------------------------------------------------------- one form
@@ -303,6 +329,7 @@ def rating_forms_for(user: User) -> list[RiskForm]:
     return list(
         _forms_to_rate(person)
         .select_related(*FORM_RELATED)
+        .only(*ROW_FIELDS)
         .order_by("department__order", "post__order", "id")
     )
 
@@ -322,14 +349,17 @@ def office_units(user: User) -> list[Unit]:
     return access.units_coordinated_by(user)
 
 
-def office_forms(user: User, *states: str) -> QuerySet[RiskForm]:
-    units = office_units(user)
+def office_forms(user: User, *states: str, units: list[Unit] | None = None) -> QuerySet[RiskForm]:
+    """The forms in `states` of the units the user coordinates (`units`, when the caller has
+    them already: 我的待办 asks for five counts in one request)."""
+    units = office_units(user) if units is None else units
     return RiskForm.objects.filter(unit__in=units, state__in=states)
 
 
-def rating_windows_for_office(user: User) -> list[RatingWindow]:
+def rating_windows_for_office(user: User, *, units: list[Unit] | None = None) -> list[RatingWindow]:
+    units = office_units(user) if units is None else units
     return list(
-        RatingWindow.objects.filter(unit__in=office_units(user))
+        RatingWindow.objects.filter(unit__in=units)
         .select_related("unit", "department", "round")
         .annotate(
             n_forms=SubqueryCount(
@@ -341,11 +371,11 @@ def rating_windows_for_office(user: User) -> list[RatingWindow]:
     )
 
 
-def waiting_for_rating(user: User) -> QuerySet[RiskForm]:
+def waiting_for_rating(user: User, *, units: list[Unit] | None = None) -> QuerySet[RiskForm]:
     """Forms passed by review, not yet in an open rating window (the office's next step)."""
     open_window = RatingWindow.objects.filter(forms=OuterRef("pk"), closed_at__isnull=True)
     return (
-        office_forms(user, FormState.MASS_REVIEW)
+        office_forms(user, FormState.MASS_REVIEW, units=units)
         .exclude(Exists(open_window))
         .select_related(*FORM_RELATED)
     )
@@ -356,7 +386,11 @@ def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
     qs = office_forms(user, FormState.COLLECTIVE).with_decided()
     if round_id:
         qs = qs.filter(round_id=round_id)
-    forms = list(_with_points(qs.order_by("round", "department__order", "post__order", "id")))
+    forms = list(
+        _with_points(
+            qs.order_by("round", "department__order", "post__order", "id"), signatures=True
+        )
+    )
     tallies = tallies_for_forms(forms)
     for form in forms:
         points = list(form.points.all())
@@ -371,16 +405,20 @@ def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
     return forms
 
 
-def collective_overview(user: User) -> list[RiskForm]:
+def collective_overview(user: User, *, units: list[Unit] | None = None) -> list[RiskForm]:
     """集体审定 list: the office's forms in 集体审定 with `is_decided` and `missing_lines`, as
     collective_forms sets them, counted in the database instead of loading every point with
     its measures and tallies (which only the meeting page shows)."""
     points = RiskPoint.objects.filter(form=OuterRef("pk")).order_by()
     forms = list(
-        office_forms(user, FormState.COLLECTIVE)
+        office_forms(user, FormState.COLLECTIVE, units=units)
         .with_decided()
         .select_related(*FORM_RELATED)
-        .prefetch_related("signatures")
+        .only(*ROW_FIELDS, "overall_final_level", "unit__level_labels")
+        # The list and the gates read which lines are signed, nothing else of a signature.
+        .prefetch_related(
+            Prefetch("signatures", queryset=Signature.objects.only("pk", "form_id", "kind"))
+        )
         .annotate(n_points=SubqueryCount(points.values("pk")))
         .order_by("round", "department__order", "post__order", "id")
     )
@@ -393,9 +431,10 @@ def collective_overview(user: User) -> list[RiskForm]:
     return forms
 
 
-def meetings_for(user: User) -> list[CollectiveMeeting]:
+def meetings_for(user: User, *, units: list[Unit] | None = None) -> list[CollectiveMeeting]:
+    units = office_units(user) if units is None else units
     return list(
-        CollectiveMeeting.objects.filter(unit__in=office_units(user))
+        CollectiveMeeting.objects.filter(unit__in=units)
         .select_related("round", "recorded_by")
         .annotate(n_forms=Count("decisions__form", distinct=True))
     )
@@ -435,10 +474,16 @@ def filed_register(user: User) -> QuerySet[RiskForm]:
     return _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
 
 
+def _office_objections(
+    user: User, *, open_only: bool = False, units: list[Unit] | None = None
+) -> QuerySet[Objection]:
+    units = office_units(user) if units is None else units
+    qs = Objection.objects.filter(form__unit__in=units)
+    return qs.filter(answered_at__isnull=True) if open_only else qs
+
+
 def objections_for_office(user: User, *, open_only: bool = False) -> list[Objection]:
-    qs = Objection.objects.filter(form__unit__in=office_units(user))
-    if open_only:
-        qs = qs.filter(answered_at__isnull=True)
+    qs = _office_objections(user, open_only=open_only)
     return list(
         qs.select_related(
             "form__unit",
@@ -454,18 +499,22 @@ def objections_for_office(user: User, *, open_only: bool = False) -> list[Object
     )
 
 
-def fileable_forms(user: User) -> list[RiskForm]:
+def _fileable(user: User, *, units: list[Unit] | None = None) -> QuerySet[RiskForm]:
+    """Forms under notice whose notice has ended with no objection left open."""
     today = clock.today()
     ended = PublicNotice.objects.filter(
         form=OuterRef("pk"), closed_at__isnull=True, ends_on__lt=today
     )
     open_obj = Objection.objects.filter(form=OuterRef("pk"), answered_at__isnull=True)
-    return list(
-        office_forms(user, FormState.PUBLIC_NOTICE)
+    return (
+        office_forms(user, FormState.PUBLIC_NOTICE, units=units)
         .filter(Exists(ended))
         .exclude(Exists(open_obj))
-        .select_related(*FORM_RELATED)
     )
+
+
+def fileable_forms(user: User) -> list[RiskForm]:
+    return list(_fileable(user).select_related(*FORM_RELATED))
 
 
 def notifications_for(user: User, limit: int = 50) -> list[Notification]:
@@ -489,8 +538,11 @@ class WorkItem:
 
 
 def forms_to_rate_count(user: User) -> int:
-    """The 群众评议 page's forms this person has not finished rating."""
-    return sum(1 for f in rating_forms_for(user) if f.n_rated < f.n_points)
+    """The 群众评议 page's forms this person has not finished rating, counted in the database."""
+    person = access.person_for(user)
+    if person is None:
+        return 0
+    return _forms_to_rate(person).filter(n_rated__lt=F("n_points")).count()
 
 
 def collective_waiting(user: User, kind: str) -> int:
@@ -504,46 +556,55 @@ def collective_waiting(user: User, kind: str) -> int:
 
 # One source for every count: the home page's 我的待办, the folded notifications ("有 N 张…")
 # and any badge take their number from the selector of the page they link to.
+# A queue's count is a COUNT(*) of the queryset its page lists wherever the page keeps every
+# row of it (the review queue's acting_for and the collective page's signatures only annotate);
+# the sign queue and "publish" filter rows by per-form gates in Python, so they count its list.
+# The office's counts take `units`, so that 我的待办 looks the units up once.
 QUEUE_COUNTS = {
-    "review": lambda u: len(review_queue(u)),
-    "rate": forms_to_rate_count,
-    "sign": lambda u: len(sign_queue(u)),
-    "organise_rating": lambda u: waiting_for_rating(u).count(),
-    "decide": lambda u: collective_waiting(u, "decide"),
-    "publish": lambda u: collective_waiting(u, "publish"),
-    "collective": lambda u: len(collective_overview(u)),
-    "objection": lambda u: len(objections_for_office(u, open_only=True)),
-    "file": lambda u: len(fileable_forms(u)),
+    "review": lambda u, units=None: _review_qs(u).count(),
+    "rate": lambda u, units=None: forms_to_rate_count(u),
+    "sign": lambda u, units=None: len(sign_queue(u)),
+    "organise_rating": lambda u, units=None: waiting_for_rating(u, units=units).count(),
+    "decide": lambda u, units=None: collective_waiting(u, "decide"),
+    "publish": lambda u, units=None: collective_waiting(u, "publish"),
+    "collective": lambda u, units=None: office_forms(u, FormState.COLLECTIVE, units=units).count(),
+    "objection": lambda u, units=None: _office_objections(u, open_only=True, units=units).count(),
+    "file": lambda u, units=None: _fileable(u, units=units).count(),
 }
 
 
-def queue_count(user: User, kind: str) -> int:
-    return QUEUE_COUNTS[kind](user)
+def queue_count(user: User, kind: str, *, units: list[Unit] | None = None) -> int:
+    return QUEUE_COUNTS[kind](user, units)
 
 
-def worklist(user: User) -> list[WorkItem]:
-    """What waits on this user, with counts from the selectors of the pages they link to."""
+def worklist(
+    user: User, *, forms_to_fill: int | None = None, units: list[Unit] | None = None
+) -> list[WorkItem]:
+    """What waits on this user, with counts from the selectors of the pages they link to
+    (`forms_to_fill`: the caller's count of the user's drafts, `units`: the units the user
+    coordinates, when the caller has them)."""
     person = access.person_for(user)
     if person is None:
         return []
+    if forms_to_fill is None:
+        forms_to_fill = RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count()
     items = [
-        WorkItem(
-            "待填报的一览表",
-            RiskForm.objects.filter(filler=person, state=FormState.DRAFT).count(),
-            "risks:my_forms",
-        ),
+        WorkItem("待填报的一览表", forms_to_fill, "risks:my_forms"),
         WorkItem("待审核（部室审核）", queue_count(user, "review"), "workflow:review_queue"),
         WorkItem("待评议（群众评议）", queue_count(user, "rate"), "workflow:rating_list"),
         WorkItem("待签字（集体审定）", queue_count(user, "sign"), "workflow:sign_queue"),
     ]
-    if office_units(user):
+    units = office_units(user) if units is None else units
+    if units:
+
+        def count(kind: str) -> int:
+            return queue_count(user, kind, units=units)
+
         items += [
-            WorkItem(
-                "待组织群众评议", queue_count(user, "organise_rating"), "workflow:rating_windows"
-            ),
-            WorkItem("待集体审定", queue_count(user, "collective"), "workflow:collective"),
-            WorkItem("待答复的异议", queue_count(user, "objection"), "workflow:objections"),
-            WorkItem("公示期满待备案", queue_count(user, "file"), "workflow:notice_register"),
+            WorkItem("待组织群众评议", count("organise_rating"), "workflow:rating_windows"),
+            WorkItem("待集体审定", count("collective"), "workflow:collective"),
+            WorkItem("待答复的异议", count("objection"), "workflow:objections"),
+            WorkItem("公示期满待备案", count("file"), "workflow:notice_register"),
         ]
     return items
 

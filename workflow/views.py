@@ -405,8 +405,8 @@ def rating_windows(request: HttpRequest) -> HttpResponse:
         request,
         "workflow/rating_windows.html",
         {
-            "windows": selectors.rating_windows_for_office(request.user),
-            "waiting": list(selectors.waiting_for_rating(request.user)),
+            "windows": selectors.rating_windows_for_office(request.user, units=units),
+            "waiting": list(selectors.waiting_for_rating(request.user, units=units)),
             "window_form": window_form,
         },
     )
@@ -462,7 +462,7 @@ def rating_window_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def collective(request: HttpRequest) -> HttpResponse:
     units = _office_units_or_403(request)
-    forms = selectors.collective_overview(request.user)
+    forms = selectors.collective_overview(request.user, units=units)
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in (Action.PUBLISH, Action.RETURN_FROM_COLLECTIVE):
@@ -496,7 +496,7 @@ def collective(request: HttpRequest) -> HttpResponse:
         {
             "forms": shown,
             **by_round,
-            "meetings": selectors.meetings_for(request.user),
+            "meetings": selectors.meetings_for(request.user, units=units),
             "meeting_form": MeetingForm(units=units),
         },
     )
@@ -588,7 +588,7 @@ def meeting_minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_register(request: HttpRequest) -> HttpResponse:
     register, by_round = _qs_by_round(request, selectors.notice_register(request.user))
     page = Paginator(register, REGISTER_PAGE_FORMS).get_page(request.GET.get("page"))
-    fileable = selectors.fileable_forms(request.user)
+    is_office = bool(selectors.office_units(request.user))
     return render(
         request,
         "workflow/notice_register.html",
@@ -596,8 +596,8 @@ def notice_register(request: HttpRequest) -> HttpResponse:
             "page": page,
             **by_round,
             "forms": selectors.with_notice(list(page.object_list)),
-            "fileable": fileable,
-            "is_office": bool(selectors.office_units(request.user)),
+            "fileable": selectors.fileable_forms(request.user) if is_office else [],
+            "is_office": is_office,
         },
     )
 

@@ -123,6 +123,64 @@ def test_round_page_costs_the_same_for_few_and_many_forms(client, demo, gyrc):
     assert _queries(client, url) == before
 
 
+def test_round_page_lists_a_large_round_a_hundred_forms_at_a_time(client, demo, gyrc, monkeypatch):
+    """Past a page of forms the round page pages them and offers the department and state
+    filters; the counts above still cover the whole round."""
+    from risks import views
+
+    monkeypatch.setattr(views, "ROUND_PAGE_FORMS", 10)
+    rnd = services.round_open(
+        unit=gyrc, year=2026, title="轮次", by=demo["office"], **ROUND_DEADLINES
+    ).round
+    staff = Person.objects.get(user=demo["staff"])
+    _add_forms(rnd, staff, 12)
+    forms = RiskForm.objects.filter(round=rnd)
+    total = forms.count()
+    client.force_login(demo["office"])
+    url = reverse("risks:round_detail", args=[rnd.pk])
+
+    def listed(body):
+        return {pk for pk in forms.values_list("pk", flat=True) if f"/forms/{pk}/" in body}
+
+    first = client.get(url).content.decode()
+    assert f"自查填报 {total} 张" in first and f"共 {total} 张" in first
+    assert "更换填表人" in first and 'aria-label="筛选本轮次的一览表"' in first
+    seen = set()
+    pages = -(-total // 10)
+    for number in range(1, pages + 1):
+        page = listed(client.get(url, {"page": number}).content.decode())
+        assert len(page) == (10 if number < pages else total - 10 * (pages - 1))
+        seen |= page
+    assert seen == set(forms.values_list("pk", flat=True))
+
+    office = staff.department
+    body = client.get(url, {"group": office.pk}).content.decode()
+    in_office = forms.filter(department=office).count()
+    assert in_office > 10
+    assert f"{office.name}（{in_office}）" in body and f"符合条件的 {in_office} 张" in body
+    assert listed(body) <= set(forms.filter(department=office).values_list("pk", flat=True))
+    leadership = client.get(url, {"group": "leadership"}).content.decode()
+    assert listed(leadership) == set(
+        forms.filter(department__isnull=True).values_list("pk", flat=True)
+    )
+    assert "领导班子（三重一大）" in leadership
+    RiskForm.objects.filter(pk=forms.first().pk).update(state=FormState.DEPT_REVIEW)
+    body = client.get(url, {"state": FormState.DEPT_REVIEW}).content.decode()
+    assert listed(body) == {forms.first().pk} and "符合条件的 1 张" in body
+    assert "没有符合条件的一览表" in client.get(url, {"state": FormState.FILED}).content.decode()
+
+
+def test_round_page_of_a_small_round_lists_every_form_without_filters(client, demo, gyrc):
+    rnd = services.round_open(
+        unit=gyrc, year=2026, title="轮次", by=demo["office"], **ROUND_DEADLINES
+    ).round
+    client.force_login(demo["office"])
+    body = client.get(reverse("risks:round_detail", args=[rnd.pk])).content.decode()
+    for pk in RiskForm.objects.filter(round=rnd).values_list("pk", flat=True):
+        assert reverse("risks:form_detail", args=[pk]) in body
+    assert "筛选本轮次的一览表" not in body and "下一页" not in body
+
+
 def test_home_shows_forms_to_fill_with_count_and_links(client, demo, staff_form):
     client.force_login(demo["staff"])
     body = client.get(reverse("home")).content.decode()

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.enums import AuditAction
 from audit.models import AuditEvent
-from risks import services
+from risks import selectors, services
 from risks.models import RiskForm, Round
 from tests.factories import ROUND_DEADLINES, make_department, make_person, make_post
 from units.enums import PostTier
@@ -100,6 +100,41 @@ def test_reassigned_post_form_is_not_recreated(demo, gyrc):
     other = Person.objects.get(user=demo["staff2"])
     services.form_reassign_filler(form=form, filler=other, by=demo["office"])
     assert services.round_create_missing_forms(round=result.round, by=demo["office"]) == 0
+
+
+def test_home_gap_counts_the_post_forms_that_sync_would_create(demo, gyrc, login):
+    """The office's home page counts in the database (missing_post_subjects) what 补建 would
+    create from missing_forms: newcomers, concurrent posts (the main post once), not the
+    inactive, not other units' posts, not a subject whose form was reassigned."""
+    result = _open(demo, gyrc)
+    form = RiskForm.objects.get(round=result.round, filler__user=demo["staff"])
+    services.form_reassign_filler(
+        form=form, filler=Person.objects.get(user=demo["staff2"]), by=demo["office"]
+    )
+    dept = gyrc.departments.get(name="办公室")
+    archive = make_post(unit=gyrc, department=dept, name="档案管理")
+    newcomers = [make_person(unit=gyrc, department=dept, post=archive) for _ in range(2)]
+    cashier = Person.objects.get(unit=gyrc, employee_no="000206")
+    cashier.concurrent_posts.add(archive, cashier.post)
+    leaver = make_person(unit=gyrc, department=dept, post=archive)
+    leaver.active = False
+    leaver.save()
+    closed = make_post(unit=gyrc, department=dept, name="已撤销岗位")
+    make_person(unit=gyrc, department=dept, post=closed)
+    Post.objects.filter(pk=closed.pk).update(active=False)
+
+    expected = {
+        (f.filler_id, f.post_id)
+        for f in selectors.missing_forms(result.round)
+        if f.subject_kind == "post"
+    }
+    assert expected == {(p.pk, archive.pk) for p in [*newcomers, cashier]}
+    assert selectors.missing_post_subjects(result.round) == expected
+    home = login(demo["office"]).get("/").content.decode()
+    assert "3 人尚无一览表" in home and "1 个岗位" in home
+    services.round_create_missing_forms(round=result.round, by=demo["office"])
+    assert selectors.missing_post_subjects(result.round) == set()
+    assert "尚无一览表" not in login(demo["office"]).get("/").content.decode()
 
 
 @pytest.mark.parametrize("persona", ["staff", "head", "principal", "inspector", "admin"])
