@@ -119,7 +119,17 @@ class Query:
         self.multi = len(self.units) > 1
         self.state_labels = dict(FormState.choices)
         self.labels = CATEGORY_LABELS
-        self.points = RiskPoint.objects.filter(form__in=self.form_ids).annotate(level=_level())
+        if self.whole:
+            # The current forms' points in one join (the units' forms of the year with no newer
+            # version): as `form__in=form_ids` the planner reads the forms twice, hashing every
+            # form of a city once for the semi-join and once for the grouping columns.
+            newer = RiskForm.objects.filter(previous_version=OuterRef("form_id"))
+            points = RiskPoint.objects.filter(
+                form__unit__in=self.units, form__round__year=year
+            ).exclude(Exists(newer))
+        else:
+            points = RiskPoint.objects.filter(form__in=self.form_ids)
+        self.points = points.annotate(level=_level())
         self.unit_by_id = {u.pk: u for u in self.units}
         self.departments = {
             d["pk"]: d
@@ -129,6 +139,12 @@ class Query:
     def scope(self, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
         """Narrows a form queryset to what the reader may see."""
         return qs if self.whole else scoped_forms(self.user, qs)
+
+    def visible(self, qs: QuerySet, form: str = "form") -> QuerySet:
+        """Narrows a queryset of rows of the units' forms (already filtered on
+        `<form>__unit__in=units`) to the forms the reader may see. A reader who sees every form
+        of the units needs no filter: the semi-join would hash every form of a city again."""
+        return qs if self.whole else qs.filter(**{f"{form}__in": self.visible_ids})
 
     def cut(self, rows):
         return rows if self.list_limit is None else rows[: self.list_limit]
@@ -149,6 +165,7 @@ def dept_name(name: str | None) -> str:
 
 
 CATEGORY_LABELS = dict(RiskCategory.choices)
+STATE_VALUES = tuple(state.value for state in FormState)
 FORM_RELATED = ("form__unit", "form__post__department", "form__department", "form__filler")
 
 
@@ -194,14 +211,13 @@ def section_progress(q: Query) -> None:
         .order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
     ):
         key = (row["unit__path"], dept_name(row["department__name"]))
-        entry = progress.setdefault(
-            key,
-            {
+        entry = progress.get(key)
+        if entry is None:  # (a city has thousands of rows: no dict made per row)
+            entry = progress[key] = {
                 "unit": row["unit__name"],
                 "department": dept_name(row["department__name"]),
-                "counts": {state.value: 0 for state in FormState},
-            },
-        )
+                "counts": dict.fromkeys(STATE_VALUES, 0),
+            }
         entry["counts"][row["state_at"]] += row["n"]
     s.progress = list(progress.values())
     for entry in s.progress:
@@ -227,6 +243,10 @@ def section_points(q: Query) -> None:
     # One row per unit, department and level, the categories and the key posts' count as
     # columns: a city has ~3,000 such rows, against ~34,000 grouped by category too.
     per_category = {f"c_{c.value}": Count("id", filter=Q(category=c.value)) for c in RiskCategory}
+    category_columns = [(c.value, f"c_{c.value}") for c in RiskCategory]
+    level_category = s.level_category
+    levels = s.levels
+    level_one = RiskLevel.ONE.value
     for row in (
         points.values("form__unit_id", "form__department_id", "level")
         .annotate(n=Count("id"), key=Count("id", filter=Q(form__post__is_key=True)), **per_category)
@@ -234,22 +254,21 @@ def section_points(q: Query) -> None:
     ):
         level = row["level"] or UNRATED
         unit_id = row["form__unit_id"]
-        if level == RiskLevel.ONE and row["key"]:
+        if level == level_one and row["key"]:
             key_level1_by_unit[unit_id] = key_level1_by_unit.get(unit_id, 0) + row["key"]
-        for c in RiskCategory:
-            if row[f"c_{c.value}"]:
-                key = (level, c.value)
-                s.level_category[key] = s.level_category.get(key, 0) + row[f"c_{c.value}"]
+        for category, column in category_columns:
+            if n := row[column]:
+                key = (level, category)
+                level_category[key] = level_category.get(key, 0) + n
         dept_id = row["form__department_id"]
-        entry = by_dept.setdefault(
-            (unit_id, dept_id),
-            {
+        entry = by_dept.get((unit_id, dept_id))
+        if entry is None:  # (a city has thousands of rows: no dict made per row)
+            entry = by_dept[(unit_id, dept_id)] = {
                 "unit": unit_by_id[unit_id].name,
                 "department": dept_label(dept_id),
-                "levels": {lv: 0 for lv in s.levels},
+                "levels": dict.fromkeys(levels, 0),
                 "_order": dept_order(unit_id, dept_id),
-            },
-        )
+            }
         entry["levels"][level] += row["n"]
     s.by_department = sorted(by_dept.values(), key=lambda e: e.pop("_order"))
     for entry in s.by_department:
@@ -320,20 +339,21 @@ def section_level_changes(q: Query) -> None:
     list_limit = q.list_limit
     lo = q.lo
     hi = q.hi
-    visible_ids = q.visible_ids
     # 5a. levels changed at a collective decision recorded in the quarter (a count and a list)
     decided = FormDecision.objects.filter(
         form=OuterRef("form_id"), decided_at__gte=lo, decided_at__lt=hi
     )
     # (`form__unit__in` repeats what `visible_ids` implies, so that the planner can start from
     # the units' forms instead of walking every form in the list's order)
-    changed_at_decision = RiskPoint.objects.filter(
-        form__unit__in=units,
-        form__in=FormDecision.objects.filter(
-            form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
-        ).values("form_id"),
-        final_level__isnull=False,
-    ).exclude(final_level=F("proposed_level"))
+    changed_at_decision = q.visible(
+        RiskPoint.objects.filter(
+            form__unit__in=units,
+            form__in=FormDecision.objects.filter(decided_at__gte=lo, decided_at__lt=hi).values(
+                "form_id"
+            ),
+            final_level__isnull=False,
+        ).exclude(final_level=F("proposed_level"))
+    )
     # (every point counted has a decision in the quarter: its form was picked by one; the
     # list adds the date of the latest)
     s.level_change_counts["decision"] = count_changes(
@@ -363,9 +383,8 @@ def section_level_changes(q: Query) -> None:
         form=OuterRef("form__previous_version_id"), order=OuterRef("order")
     ).annotate(lv=_level())
     rerate_changes = (
-        RiskPoint.objects.filter(
-            form__unit__in=units,
-            form__in=visible_ids,
+        q.visible(RiskPoint.objects.filter(form__unit__in=units))
+        .filter(
             form__previous_version__isnull=False,
             form__created_at__gte=lo,
             form__created_at__lt=hi,
@@ -455,10 +474,9 @@ def section_objections(q: Query) -> None:
     lo = q.lo
     hi = q.hi
     as_of = q.as_of
-    visible_ids = q.visible_ids
     # 7. objections: raised / answered / upheld in the quarter and open at its end, by
     # department (one grouped query), and the open ones listed (one query). Never who raised.
-    objections = Objection.objects.filter(form__unit__in=units, form__in=visible_ids)
+    objections = q.visible(Objection.objects.filter(form__unit__in=units))
     in_q = Q(raised_at__gte=lo, raised_at__lt=hi)
     answered_q = Q(answered_at__gte=lo, answered_at__lt=hi)
     open_q = Q(raised_at__lt=hi) & (Q(answered_at__isnull=True) | Q(answered_at__gte=hi))
@@ -645,9 +663,8 @@ def section_trend(q: Query) -> None:
     lo = _day_start(first_start)
     tz = timezone.get_current_timezone()
     filed = (
-        TransitionLog.objects.filter(
-            form__unit__in=q.units,
-            form__in=q.visible_ids,
+        q.visible(TransitionLog.objects.filter(form__unit__in=q.units))
+        .filter(
             to_state=FormState.FILED,
             created_at__gte=lo,
             created_at__lt=q.hi,
@@ -658,9 +675,8 @@ def section_trend(q: Query) -> None:
         .order_by()
     )
     raised = (
-        Objection.objects.filter(
-            form__unit__in=q.units, form__in=q.visible_ids, raised_at__gte=lo, raised_at__lt=q.hi
-        )
+        q.visible(Objection.objects.filter(form__unit__in=q.units))
+        .filter(raised_at__gte=lo, raised_at__lt=q.hi)
         .annotate(period=TruncQuarter("raised_at", tzinfo=tz))
         .values("period")
         .annotate(n=Count("id"))
