@@ -297,10 +297,9 @@ def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
         with_subunits=subunits,
         user=request.user,
         list_limit=quarterly.list_limit_for("html"),
+        by_unit_above=quarterly.PAGE_UNIT_ROWS,
     )
     summary.submission = quarterly.submission_from(request.GET, unit)
-    if len(summary.units) > quarterly.PAGE_UNIT_ROWS:
-        summary = summary.by_unit()
     query = urlencode(
         {
             "year": year,

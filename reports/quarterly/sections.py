@@ -106,6 +106,9 @@ class Query:
     hi: dt.datetime
     as_of: dt.date
     whole: bool
+    # Only per-unit totals are wanted (a page over many units, Summary.by_unit): the tables
+    # by department group on the unit alone, a tenth of the rows to sort and read.
+    per_unit: bool = False
     key_level1_by_unit: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -203,19 +206,20 @@ def section_progress(q: Query) -> None:
     at_end = q.at_end
     # 1. progress by state and department as at the quarter's end (one query)
     progress: dict[tuple[str, str], dict] = {}
-    for row in (
-        at_end.values(
+    if q.per_unit:
+        grouped = at_end.values("unit__path", "unit__name", "state_at").order_by("unit__path")
+    else:
+        grouped = at_end.values(
             "unit__path", "unit__name", "department__order", "department__name", "state_at"
-        )
-        .annotate(n=Count("id"))
-        .order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
-    ):
-        key = (row["unit__path"], dept_name(row["department__name"]))
+        ).order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
+    for row in grouped.annotate(n=Count("id")):
+        department = dept_name(row.get("department__name"))
+        key = (row["unit__path"], department)
         entry = progress.get(key)
         if entry is None:  # (a city has thousands of rows: no dict made per row)
             entry = progress[key] = {
                 "unit": row["unit__name"],
-                "department": dept_name(row["department__name"]),
+                "department": department,
                 "counts": dict.fromkeys(STATE_VALUES, 0),
             }
         entry["counts"][row["state_at"]] += row["n"]
@@ -248,7 +252,7 @@ def section_points(q: Query) -> None:
     levels = s.levels
     level_one = RiskLevel.ONE.value
     for row in (
-        points.values("form__unit_id", "form__department_id", "level")
+        points.values("form__unit_id", *(() if q.per_unit else ("form__department_id",)), "level")
         .annotate(n=Count("id"), key=Count("id", filter=Q(form__post__is_key=True)), **per_category)
         .order_by()
     ):
@@ -260,7 +264,7 @@ def section_points(q: Query) -> None:
             if n := row[column]:
                 key = (level, category)
                 level_category[key] = level_category.get(key, 0) + n
-        dept_id = row["form__department_id"]
+        dept_id = row.get("form__department_id")
         entry = by_dept.get((unit_id, dept_id))
         if entry is None:  # (a city has thousands of rows: no dict made per row)
             entry = by_dept[(unit_id, dept_id)] = {
@@ -482,7 +486,7 @@ def section_objections(q: Query) -> None:
     open_q = Q(raised_at__lt=hi) & (Q(answered_at__isnull=True) | Q(answered_at__gte=hi))
     rows = []
     for row in (
-        objections.values("form__unit_id", "form__department_id")
+        objections.values("form__unit_id", *(() if q.per_unit else ("form__department_id",)))
         .annotate(
             raised=Count("id", filter=in_q),
             answered=Count("id", filter=answered_q),
@@ -496,12 +500,12 @@ def section_objections(q: Query) -> None:
         rows.append(
             {
                 "unit": unit_by_id[row["form__unit_id"]].name,
-                "department": dept_label(row["form__department_id"]),
+                "department": dept_label(row.get("form__department_id")),
                 "raised": row["raised"],
                 "answered": row["answered"],
                 "upheld": row["upheld"],
                 "open": row["open"],
-                "_order": dept_order(row["form__unit_id"], row["form__department_id"]),
+                "_order": dept_order(row["form__unit_id"], row.get("form__department_id")),
             }
         )
     s.objections_by_department = sorted(rows, key=lambda e: e.pop("_order"))
@@ -740,8 +744,11 @@ def build_summary(
     with_subunits: bool = False,
     user: Reader = OPERATOR,
     list_limit: int | None = None,
+    by_unit_above: int | None = None,
 ) -> Summary:
-    """The summary; `list_limit` cuts the long lists (the totals still count every row)."""
+    """The summary; `list_limit` cuts the long lists (the totals still count every row).
+    Over more than `by_unit_above` units it comes as Summary.by_unit() (one row per unit in the
+    tables by department), counted per unit in the database."""
     start, end = quarter_bounds(year, quarter)
     as_of = min(end, clock.today())
     units = summary_units(unit, with_subunits)
@@ -751,11 +758,12 @@ def build_summary(
     # A reader who sees every form of the units (their office, inspector or principal) needs
     # no per-form rule, and the aggregations skip a join over every form.
     whole = user is OPERATOR or reads_every_form_in(user, units)
-    q = Query(s, unit, units, user, list_limit, lo, hi, as_of, whole)
+    per_unit = by_unit_above is not None and len(units) > by_unit_above
+    q = Query(s, unit, units, user, list_limit, lo, hi, as_of, whole, per_unit)
     for section in SECTIONS:
         section(q)
     if not q.multi:
         for rows in (s.progress, s.by_department, s.objections_by_department):
             for entry in rows:
                 entry["unit"] = unit.name
-    return s
+    return s.by_unit() if per_unit else s
