@@ -44,7 +44,7 @@ from workflow.enums import FormState, RatingVerdict
 from workflow.models import FormDecision, Objection, Rating, RatingWindow, TransitionLog
 
 
-def _current_forms(scope, units: list[Unit], year: int) -> QuerySet[RiskForm]:
+def _current_forms(scope, units: list[int], year: int) -> QuerySet[RiskForm]:
     """The current version of every form of the units' rounds of the year, as the user sees."""
     newer = RiskForm.objects.filter(previous_version=OuterRef("pk"))
     qs = RiskForm.objects.filter(unit__in=units, round__year=year).exclude(Exists(newer))
@@ -55,7 +55,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _forms_at(scope, units: list[Unit], year: int, cutoff: dt.datetime):
+def _forms_at(scope, units: list[int], year: int, cutoff: dt.datetime):
     """The version of every form of the units' rounds of the year that was current at `cutoff`,
     with `state_at`: the state the TransitionLog says it was in then. A form with no log at all
     (records made before the workflow existed) counts in its current state.
@@ -113,12 +113,15 @@ class Query:
 
     def __post_init__(self) -> None:
         year = self.s.year
-        self.forms = _current_forms(self.scope, self.units, year)
+        # Filters name the units by id: a list of model instances in `unit__in` is normalised
+        # to ids again by every queryset clone (a city's summary clones hundreds).
+        self.unit_ids = [u.pk for u in self.units]
+        self.forms = _current_forms(self.scope, self.unit_ids, year)
         self.form_ids = self.forms.values("pk")
-        self.at_end = _forms_at(self.scope, self.units, year, self.hi)
+        self.at_end = _forms_at(self.scope, self.unit_ids, year, self.hi)
         # Every version of the units' forms the reader may see (events of the quarter may
         # concern a version that has since been re-rated).
-        self.visible_ids = self.scope(RiskForm.objects.filter(unit__in=self.units)).values("pk")
+        self.visible_ids = self.scope(RiskForm.objects.filter(unit__in=self.unit_ids)).values("pk")
         self.multi = len(self.units) > 1
         self.state_labels = dict(FormState.choices)
         self.labels = CATEGORY_LABELS
@@ -128,7 +131,7 @@ class Query:
             # form of a city once for the semi-join and once for the grouping columns.
             newer = RiskForm.objects.filter(previous_version=OuterRef("form_id"))
             points = RiskPoint.objects.filter(
-                form__unit__in=self.units, form__round__year=year
+                form__unit__in=self.unit_ids, form__round__year=year
             ).exclude(Exists(newer))
         else:
             points = RiskPoint.objects.filter(form__in=self.form_ids)
@@ -136,7 +139,7 @@ class Query:
         self.unit_by_id = {u.pk: u for u in self.units}
         self.departments = {
             d["pk"]: d
-            for d in Department.objects.filter(unit__in=self.units).values("pk", "name", "order")
+            for d in Department.objects.filter(unit__in=self.unit_ids).values("pk", "name", "order")
         }
 
     def scope(self, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
@@ -338,7 +341,6 @@ def section_key_posts(q: Query) -> None:
 def section_level_changes(q: Query) -> None:
     """5. Levels raised or lowered in the quarter (decisions, re-ratings)."""
     s = q.s
-    units = q.units
     cut = q.cut
     list_limit = q.list_limit
     lo = q.lo
@@ -351,7 +353,7 @@ def section_level_changes(q: Query) -> None:
     # the units' forms instead of walking every form in the list's order)
     changed_at_decision = q.visible(
         RiskPoint.objects.filter(
-            form__unit__in=units,
+            form__unit__in=q.unit_ids,
             form__in=FormDecision.objects.filter(decided_at__gte=lo, decided_at__lt=hi).values(
                 "form_id"
             ),
@@ -387,7 +389,7 @@ def section_level_changes(q: Query) -> None:
         form=OuterRef("form__previous_version_id"), order=OuterRef("order")
     ).annotate(lv=_level())
     rerate_changes = (
-        q.visible(RiskPoint.objects.filter(form__unit__in=units))
+        q.visible(RiskPoint.objects.filter(form__unit__in=q.unit_ids))
         .filter(
             form__previous_version__isnull=False,
             form__created_at__gte=lo,
@@ -427,7 +429,6 @@ def section_level_changes(q: Query) -> None:
 def section_rerated(q: Query) -> None:
     """6. Forms re-rated in the quarter."""
     s = q.s
-    units = q.units
     scope = q.scope
     cut = q.cut
     lo = q.lo
@@ -436,7 +437,7 @@ def section_rerated(q: Query) -> None:
     # a count when the list is cut)
     rerated = scope(
         RiskForm.objects.filter(
-            unit__in=units,
+            unit__in=q.unit_ids,
             previous_version__isnull=False,
             created_at__gte=lo,
             created_at__lt=hi,
@@ -470,7 +471,6 @@ def section_rerated(q: Query) -> None:
 def section_objections(q: Query) -> None:
     """7. Objections raised, answered and open."""
     s = q.s
-    units = q.units
     cut = q.cut
     dept_order = q.dept_order
     dept_label = q.dept_label
@@ -480,7 +480,7 @@ def section_objections(q: Query) -> None:
     as_of = q.as_of
     # 7. objections: raised / answered / upheld in the quarter and open at its end, by
     # department (one grouped query), and the open ones listed (one query). Never who raised.
-    objections = q.visible(Objection.objects.filter(form__unit__in=units))
+    objections = q.visible(Objection.objects.filter(form__unit__in=q.unit_ids))
     in_q = Q(raised_at__gte=lo, raised_at__lt=hi)
     answered_q = Q(answered_at__gte=lo, answered_at__lt=hi)
     open_q = Q(raised_at__lt=hi) & (Q(answered_at__isnull=True) | Q(answered_at__gte=hi))
@@ -538,7 +538,6 @@ def section_objections(q: Query) -> None:
 def section_ratings(q: Query) -> None:
     """8. Rating participation (counts only)."""
     s = q.s
-    units = q.units
     lo = q.lo
     hi = q.hi
     visible_ids = q.visible_ids
@@ -552,7 +551,7 @@ def section_ratings(q: Query) -> None:
         in_window = in_window.filter(riskform_id__in=visible_ids)
         ratings = ratings.filter(point__form__in=visible_ids)
     windows = list(
-        RatingWindow.objects.filter(unit__in=units, opened_at__lt=hi)
+        RatingWindow.objects.filter(unit__in=q.unit_ids, opened_at__lt=hi)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lo))
         .filter(Exists(in_window.filter(ratingwindow_id=OuterRef("pk"))))
         .select_related("unit", "department")
@@ -583,7 +582,7 @@ def section_ratings(q: Query) -> None:
     people: dict[tuple[int, int | None], int] = {}
     people_of_unit: dict[int, int] = {}
     for row in (
-        Person.objects.filter(unit__in=units, active=True)
+        Person.objects.filter(unit__in=q.unit_ids, active=True)
         .values("unit_id", "department_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -667,7 +666,7 @@ def section_trend(q: Query) -> None:
     lo = _day_start(first_start)
     tz = timezone.get_current_timezone()
     filed = (
-        q.visible(TransitionLog.objects.filter(form__unit__in=q.units))
+        q.visible(TransitionLog.objects.filter(form__unit__in=q.unit_ids))
         .filter(
             to_state=FormState.FILED,
             created_at__gte=lo,
@@ -679,7 +678,7 @@ def section_trend(q: Query) -> None:
         .order_by()
     )
     raised = (
-        q.visible(Objection.objects.filter(form__unit__in=q.units))
+        q.visible(Objection.objects.filter(form__unit__in=q.unit_ids))
         .filter(raised_at__gte=lo, raised_at__lt=q.hi)
         .annotate(period=TruncQuarter("raised_at", tzinfo=tz))
         .values("period")
