@@ -362,20 +362,28 @@ def write_table(
     arrays = _style_arrays(ws.parent)
     shared = _shared_styles(ws.parent)
     sheet_cells = ws._cells
+    # A text this short fits one line whatever its characters (none is wider than 2.5 units).
+    one_line = [_per_line(w) / 2.5 for w in widths]
     for values in rows:
         count += 1
         cells = [_value(v) for v in values]
         lines = [
-            line_count(v, widths[c]) if style == "text" and v else 1
+            line_count(v, widths[c])
+            if style == "text" and v and (not isinstance(v, str) or len(v) > one_line[c])
+            else 1
             for c, (v, style) in enumerate(cells)
         ]
         if max(lines) <= ROW_LINES:
             for c, (v, style) in enumerate(cells, 1):
                 cell = XlCell(ws, row=r, column=c)
-                # The style first, then the value: set_cell marks formula-like text "quote
-                # prefix" on the cell's style, which must then be a copy of its own.
-                cell._style = copy(arrays[style]) if is_formula_like(v) else shared[style]
-                set_cell(cell, v)
+                if is_formula_like(v):
+                    # The style first: set_cell marks the text "quote prefix" on the cell's
+                    # style, which must be a copy of its own.
+                    cell._style = copy(arrays[style])
+                    set_cell(cell, v)
+                else:
+                    cell._style = shared[style]
+                    cell.value = v  # (not formula-like: all set_cell would do)
                 sheet_cells[(r, c)] = cell
             ws.row_dimensions[r].height = row_height(max(lines))
             r += 1
