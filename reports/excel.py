@@ -25,10 +25,11 @@ from copy import copy
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit.excel import set_cell
+from audit.excel import is_formula_like, set_cell
 from reports.layouts import BLANK_DATE, FormSheet, SignField
 
 # One CJK font for every cell (the Normal style included, so empty cells match).
@@ -95,6 +96,34 @@ def new_workbook() -> Workbook:
     return wb
 
 
+class _SharedStyle(StyleArray):
+    """A named style's StyleArray that `write_table` gives every plain cell of that style:
+    one object, not a copy per cell, and its hash computed once (the writer looks each cell's
+    style up by its hash). Read-only: setting a style attribute on such a cell raises instead
+    of restyling its neighbours (`styled()` gives a cell a copy of its own)."""
+
+    __slots__ = ("_hash",)
+
+    def __new__(cls, args):
+        self = super().__new__(cls, args)
+        self._hash = hash(tuple(self))
+        return self
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __setitem__(self, index, value):
+        raise TypeError("共享的单元格样式不能修改：先用 styled() 给单元格自己的样式。")
+
+
+def _shared_styles(wb: Workbook) -> dict[str, _SharedStyle]:
+    shared = getattr(wb, "_rr_shared_styles", None)
+    if shared is None:
+        shared = {name: _SharedStyle(a) for name, a in _style_arrays(wb).items()}
+        wb._rr_shared_styles = shared
+    return shared
+
+
 def _style_arrays(wb: Workbook) -> dict[str, object]:
     """Each named style's StyleArray, found once per workbook: a cell takes a copy of it
     (assigning a style by name looks the name up on every cell)."""
@@ -146,7 +175,12 @@ def _per_line(width: float) -> float:
 def line_count(text: str, width: float) -> int:
     """How many lines a wrapped text takes in a column `width` units wide (an estimate)."""
     per_line = _per_line(width)
-    return sum(max(1, math.ceil(text_units(part) / per_line)) for part in str(text).split("\n"))
+    text = str(text)
+    if "\n" not in text:  # (the common case, for every text cell of a large table)
+        if len(text) * 2.5 <= per_line:  # no character is wider than 2.5 units
+            return 1
+        return max(1, math.ceil(text_units(text) / per_line))
+    return sum(max(1, math.ceil(text_units(part) / per_line)) for part in text.split("\n"))
 
 
 def row_height(lines: int) -> float:
@@ -326,19 +360,31 @@ def write_table(
     r = 4
     count = 0
     arrays = _style_arrays(ws.parent)
+    shared = _shared_styles(ws.parent)
+    sheet_cells = ws._cells
+    # A text this short fits one line whatever its characters (none is wider than 2.5 units).
+    one_line = [_per_line(w) / 2.5 for w in widths]
     for values in rows:
         count += 1
         cells = [_value(v) for v in values]
         lines = [
-            line_count(v, widths[c]) if style == "text" and v else 1
+            line_count(v, widths[c])
+            if style == "text" and v and (not isinstance(v, str) or len(v) > one_line[c])
+            else 1
             for c, (v, style) in enumerate(cells)
         ]
         if max(lines) <= ROW_LINES:
             for c, (v, style) in enumerate(cells, 1):
                 cell = XlCell(ws, row=r, column=c)
-                set_cell(cell, v)
-                cell._style = copy(arrays[style])
-                ws._cells[(r, c)] = cell
+                if is_formula_like(v):
+                    # The style first: set_cell marks the text "quote prefix" on the cell's
+                    # style, which must be a copy of its own.
+                    cell._style = copy(arrays[style])
+                    set_cell(cell, v)
+                else:
+                    cell._style = shared[style]
+                    cell.value = v  # (not formula-like: all set_cell would do)
+                sheet_cells[(r, c)] = cell
             ws.row_dimensions[r].height = row_height(max(lines))
             r += 1
             continue

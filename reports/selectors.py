@@ -9,14 +9,18 @@ Every function here issues a fixed number of queries whatever the number of rows
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -174,23 +178,33 @@ TIER_FILTER_LABELS = {
 }
 
 
+def register_form_ids(*, user: Reader, unit: Unit, round: Round | None) -> list[int]:
+    """The ids of the forms whose points the user finds in the register (current_filed_forms),
+    in id order: the reader's access answer for the register, also what its cache is keyed by.
+    """
+    forms = current_filed_forms(user=user, unit=unit, round=round)
+    return list(forms.order_by("pk").values_list("pk", flat=True))
+
+
 def register_points(
     *,
     user: Reader,
     unit: Unit,
     round: Round | None,
     filters: RegisterFilters,
+    form_ids: list[int] | None = None,
 ) -> QuerySet[RiskPoint]:
     """The register's rows: risk points of the current filed forms, filtered, in department
-    order, with their form, post, department, filler and measures loaded in advance."""
+    order, with their form, post, department, filler and measures loaded in advance.
+    `form_ids` is register_form_ids(), when the caller has it already."""
     # The form ids are read first, as a list: as a subquery (`form__in=forms.values("pk")`)
     # PostgreSQL estimates the permission OR-conditions and the newer-version anti-join at one
     # row and then joins every risk point of every unit before the semi-join (≈200 ms for a
     # register of 5,000 points in a 50,000-form database). With the ids spelled out it reads
     # only this unit's points through the index on risk point → form. A unit's filed forms
     # of one round are a few hundred, at most a few thousand ids.
-    forms = current_filed_forms(user=user, unit=unit, round=round)
-    form_ids = list(forms.order_by().values_list("pk", flat=True))
+    if form_ids is None:
+        form_ids = register_form_ids(user=user, unit=unit, round=round)
     # alias(), not annotate(): the paginator's COUNT then needs no join for them.
     qs = RiskPoint.objects.filter(form_id__in=form_ids).alias(
         level=Coalesce("final_level", "proposed_level"),
@@ -227,6 +241,45 @@ def register_points(
             "id",
         )
     )
+
+
+def register_cache_key(
+    *, unit: Unit, round: Round | None, filters: RegisterFilters, form_ids: list[int]
+) -> str:
+    """The key of the register's table in the cache (reports.views.register): the filters, the
+    reader's access answer (the very forms they may read, register_form_ids) and the last change
+    of everything a row shows — each form's own last write (a point, a measure or a step saves
+    its form: RiskForm.updated_at, exports.risk_data_stamp's notion), its points' count and
+    highest id, and the names and order of its department, post and filler, which change
+    without touching the form. Two queries, whatever the size of the register."""
+    forms = list(
+        RiskForm.objects.filter(pk__in=form_ids)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "updated_at",
+            "state",
+            "subject_kind",
+            "department__name",
+            "department__order",
+            "post__name",
+            "post__tier",
+            "post__order",
+            "post__is_key",
+            "filler__name",
+        )
+    )
+    points = RiskPoint.objects.filter(form_id__in=form_ids).aggregate(n=Count("id"), top=Max("id"))
+    stamp = [
+        unit.pk,
+        unit.level_labels,
+        round.pk if round else None,
+        asdict(filters),
+        forms,
+        points,
+    ]
+    digest = hashlib.sha256(json.dumps(stamp, default=str).encode()).hexdigest()
+    return f"reports:register:{digest}"
 
 
 class KeysFirst:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from access.rules import can_read_quarterly
@@ -104,19 +106,51 @@ def _register_query(request: HttpRequest, code: str):
     )
     round = filter_form.selected_round()
     filters = filter_form.filters()
-    points = selectors.register_points(user=request.user, unit=unit, round=round, filters=filters)
-    return unit, filter_form, round, filters, points
+    form_ids = selectors.register_form_ids(user=request.user, unit=unit, round=round)
+    points = selectors.register_points(
+        user=request.user, unit=unit, round=round, filters=filters, form_ids=form_ids
+    )
+    return unit, filter_form, round, filters, points, form_ids
+
+
+class _Counted:
+    """What the paginator checks the page number against: a size known beforehand (the rows
+    themselves are read, or found in the cache, once the page is known)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def count(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: slice) -> range:
+        return range(self.n)[index]
+
+
+# The register's table is read very often and changes rarely: its count and each page's rows
+# (with their HTML) stay in the cache under a key made of the data's last change and the
+# reader's access answer (selectors.register_cache_key), so any change shows on the next page.
+# Who may open the register is still asked on every request.
+REGISTER_CACHE_SECONDS = 3600
 
 
 @login_required
 def register(request: HttpRequest, code: str) -> HttpResponse:
     """台账 / 廉政风险信息档案库: the unit's filed risk points, filtered."""
-    unit, filter_form, round, _filters, points = _register_query(request, code)
-    page = Paginator(selectors.KeysFirst(points), REGISTER_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    start = (page.number - 1) * REGISTER_PAGE_SIZE
-    rows = [layouts.register_row(start + i, p) for i, p in enumerate(page.object_list, 1)]
+    unit, filter_form, round, filters, points, form_ids = _register_query(request, code)
+    key = selectors.register_cache_key(unit=unit, round=round, filters=filters, form_ids=form_ids)
+    count = cache.get_or_set(f"{key}:count", points.count, REGISTER_CACHE_SECONDS)
+    page = Paginator(_Counted(count), REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    table = cache.get(f"{key}:page:{page.number}")
+    if table is None:
+        start = (page.number - 1) * REGISTER_PAGE_SIZE
+        found = selectors.KeysFirst(points)[start : start + REGISTER_PAGE_SIZE]
+        rows = [layouts.register_row(start + i, p) for i, p in enumerate(found, 1)]
+        html = render_to_string(
+            "reports/_register_rows.html", {"rows": rows, "headers": layouts.REGISTER_HEADERS}
+        )
+        table = {"rows": rows, "html": html}
+        cache.set(f"{key}:page:{page.number}", table, REGISTER_CACHE_SECONDS)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -127,7 +161,8 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
             "filter_form": filter_form,
             "round": round,
             "page": page,
-            "rows": rows,
+            "rows": table["rows"],
+            "rows_html": table["html"],
             "headers": layouts.REGISTER_HEADERS,
             "query": query.urlencode(),
             "jobs": ReportJob.objects.filter(requested_by=request.user, unit=unit)[:5],
@@ -137,7 +172,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def register_xlsx(request: HttpRequest, code: str) -> HttpResponse:
-    unit, _filter_form, round, filters, points = _register_query(request, code)
+    unit, _filter_form, round, filters, points, _form_ids = _register_query(request, code)
     large = _large_export(
         request,
         kind=JobKind.REGISTER,
@@ -262,10 +297,9 @@ def quarterly_view(request: HttpRequest, code: str) -> HttpResponse:
         with_subunits=subunits,
         user=request.user,
         list_limit=quarterly.list_limit_for("html"),
+        by_unit_above=quarterly.PAGE_UNIT_ROWS,
     )
     summary.submission = quarterly.submission_from(request.GET, unit)
-    if len(summary.units) > quarterly.PAGE_UNIT_ROWS:
-        summary = summary.by_unit()
     query = urlencode(
         {
             "year": year,

@@ -57,25 +57,27 @@ def counts(
         return qs if user is operator else visible(user, qs)
 
     lo, hi = _bounds(start), _bounds(end + dt.timedelta(days=1))
+    # By id: model instances in `unit__in` are normalised again by every queryset clone.
+    unit_ids = [u.pk for u in units]
     findings = scoped(
-        Finding.objects.filter(unit__in=units, found_on__range=(start, end)),
+        Finding.objects.filter(unit__in=unit_ids, found_on__range=(start, end)),
         access.findings_visible_to,
     )
-    warnings = scoped(WarningNotice.objects.filter(unit__in=units), access.warnings_visible_to)
+    warnings = scoped(WarningNotice.objects.filter(unit__in=unit_ids), access.warnings_visible_to)
     issued = warnings.filter(issued_on__range=(start, end))
     replied = warnings.filter(replied_at__gte=lo, replied_at__lt=hi)
     dispositions = scoped(
-        Disposition.objects.filter(unit__in=units, decided_on__range=(start, end)),
+        Disposition.objects.filter(unit__in=unit_ids, decided_on__range=(start, end)),
         access.dispositions_visible_to,
     )
     items = scoped(
-        RectificationItem.objects.filter(disposition__unit__in=units), access.items_visible_to
+        RectificationItem.objects.filter(disposition__unit__in=unit_ids), access.items_visible_to
     )
     open_items = items.filter(disposition__decided_on__lte=end).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=hi)
     )
     proposals = scoped(
-        LevelRaiseProposal.objects.filter(unit__in=units, proposed_on__range=(start, end)),
+        LevelRaiseProposal.objects.filter(unit__in=unit_ids, proposed_on__range=(start, end)),
         access.proposals_visible_to,
     )
     exprs = {

@@ -44,7 +44,7 @@ from workflow.enums import FormState, RatingVerdict
 from workflow.models import FormDecision, Objection, Rating, RatingWindow, TransitionLog
 
 
-def _current_forms(scope, units: list[Unit], year: int) -> QuerySet[RiskForm]:
+def _current_forms(scope, units: list[int], year: int) -> QuerySet[RiskForm]:
     """The current version of every form of the units' rounds of the year, as the user sees."""
     newer = RiskForm.objects.filter(previous_version=OuterRef("pk"))
     qs = RiskForm.objects.filter(unit__in=units, round__year=year).exclude(Exists(newer))
@@ -55,7 +55,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _forms_at(scope, units: list[Unit], year: int, cutoff: dt.datetime):
+def _forms_at(scope, units: list[int], year: int, cutoff: dt.datetime):
     """The version of every form of the units' rounds of the year that was current at `cutoff`,
     with `state_at`: the state the TransitionLog says it was in then. A form with no log at all
     (records made before the workflow existed) counts in its current state.
@@ -106,29 +106,51 @@ class Query:
     hi: dt.datetime
     as_of: dt.date
     whole: bool
+    # Only per-unit totals are wanted (a page over many units, Summary.by_unit): the tables
+    # by department group on the unit alone, a tenth of the rows to sort and read.
+    per_unit: bool = False
     key_level1_by_unit: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         year = self.s.year
-        self.forms = _current_forms(self.scope, self.units, year)
+        # Filters name the units by id: a list of model instances in `unit__in` is normalised
+        # to ids again by every queryset clone (a city's summary clones hundreds).
+        self.unit_ids = [u.pk for u in self.units]
+        self.forms = _current_forms(self.scope, self.unit_ids, year)
         self.form_ids = self.forms.values("pk")
-        self.at_end = _forms_at(self.scope, self.units, year, self.hi)
+        self.at_end = _forms_at(self.scope, self.unit_ids, year, self.hi)
         # Every version of the units' forms the reader may see (events of the quarter may
         # concern a version that has since been re-rated).
-        self.visible_ids = self.scope(RiskForm.objects.filter(unit__in=self.units)).values("pk")
+        self.visible_ids = self.scope(RiskForm.objects.filter(unit__in=self.unit_ids)).values("pk")
         self.multi = len(self.units) > 1
         self.state_labels = dict(FormState.choices)
         self.labels = CATEGORY_LABELS
-        self.points = RiskPoint.objects.filter(form__in=self.form_ids).annotate(level=_level())
+        if self.whole:
+            # The current forms' points in one join (the units' forms of the year with no newer
+            # version): as `form__in=form_ids` the planner reads the forms twice, hashing every
+            # form of a city once for the semi-join and once for the grouping columns.
+            newer = RiskForm.objects.filter(previous_version=OuterRef("form_id"))
+            points = RiskPoint.objects.filter(
+                form__unit__in=self.unit_ids, form__round__year=year
+            ).exclude(Exists(newer))
+        else:
+            points = RiskPoint.objects.filter(form__in=self.form_ids)
+        self.points = points.annotate(level=_level())
         self.unit_by_id = {u.pk: u for u in self.units}
         self.departments = {
             d["pk"]: d
-            for d in Department.objects.filter(unit__in=self.units).values("pk", "name", "order")
+            for d in Department.objects.filter(unit__in=self.unit_ids).values("pk", "name", "order")
         }
 
     def scope(self, qs: QuerySet[RiskForm]) -> QuerySet[RiskForm]:
         """Narrows a form queryset to what the reader may see."""
         return qs if self.whole else scoped_forms(self.user, qs)
+
+    def visible(self, qs: QuerySet, form: str = "form") -> QuerySet:
+        """Narrows a queryset of rows of the units' forms (already filtered on
+        `<form>__unit__in=units`) to the forms the reader may see. A reader who sees every form
+        of the units needs no filter: the semi-join would hash every form of a city again."""
+        return qs if self.whole else qs.filter(**{f"{form}__in": self.visible_ids})
 
     def cut(self, rows):
         return rows if self.list_limit is None else rows[: self.list_limit]
@@ -149,6 +171,7 @@ def dept_name(name: str | None) -> str:
 
 
 CATEGORY_LABELS = dict(RiskCategory.choices)
+STATE_VALUES = tuple(state.value for state in FormState)
 FORM_RELATED = ("form__unit", "form__post__department", "form__department", "form__filler")
 
 
@@ -186,22 +209,22 @@ def section_progress(q: Query) -> None:
     at_end = q.at_end
     # 1. progress by state and department as at the quarter's end (one query)
     progress: dict[tuple[str, str], dict] = {}
-    for row in (
-        at_end.values(
+    if q.per_unit:
+        grouped = at_end.values("unit__path", "unit__name", "state_at").order_by("unit__path")
+    else:
+        grouped = at_end.values(
             "unit__path", "unit__name", "department__order", "department__name", "state_at"
-        )
-        .annotate(n=Count("id"))
-        .order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
-    ):
-        key = (row["unit__path"], dept_name(row["department__name"]))
-        entry = progress.setdefault(
-            key,
-            {
+        ).order_by("unit__path", F("department__order").asc(nulls_first=True), "department__name")
+    for row in grouped.annotate(n=Count("id")):
+        department = dept_name(row.get("department__name"))
+        key = (row["unit__path"], department)
+        entry = progress.get(key)
+        if entry is None:  # (a city has thousands of rows: no dict made per row)
+            entry = progress[key] = {
                 "unit": row["unit__name"],
-                "department": dept_name(row["department__name"]),
-                "counts": {state.value: 0 for state in FormState},
-            },
-        )
+                "department": department,
+                "counts": dict.fromkeys(STATE_VALUES, 0),
+            }
         entry["counts"][row["state_at"]] += row["n"]
     s.progress = list(progress.values())
     for entry in s.progress:
@@ -227,29 +250,32 @@ def section_points(q: Query) -> None:
     # One row per unit, department and level, the categories and the key posts' count as
     # columns: a city has ~3,000 such rows, against ~34,000 grouped by category too.
     per_category = {f"c_{c.value}": Count("id", filter=Q(category=c.value)) for c in RiskCategory}
+    category_columns = [(c.value, f"c_{c.value}") for c in RiskCategory]
+    level_category = s.level_category
+    levels = s.levels
+    level_one = RiskLevel.ONE.value
     for row in (
-        points.values("form__unit_id", "form__department_id", "level")
+        points.values("form__unit_id", *(() if q.per_unit else ("form__department_id",)), "level")
         .annotate(n=Count("id"), key=Count("id", filter=Q(form__post__is_key=True)), **per_category)
         .order_by()
     ):
         level = row["level"] or UNRATED
         unit_id = row["form__unit_id"]
-        if level == RiskLevel.ONE and row["key"]:
+        if level == level_one and row["key"]:
             key_level1_by_unit[unit_id] = key_level1_by_unit.get(unit_id, 0) + row["key"]
-        for c in RiskCategory:
-            if row[f"c_{c.value}"]:
-                key = (level, c.value)
-                s.level_category[key] = s.level_category.get(key, 0) + row[f"c_{c.value}"]
-        dept_id = row["form__department_id"]
-        entry = by_dept.setdefault(
-            (unit_id, dept_id),
-            {
+        for category, column in category_columns:
+            if n := row[column]:
+                key = (level, category)
+                level_category[key] = level_category.get(key, 0) + n
+        dept_id = row.get("form__department_id")
+        entry = by_dept.get((unit_id, dept_id))
+        if entry is None:  # (a city has thousands of rows: no dict made per row)
+            entry = by_dept[(unit_id, dept_id)] = {
                 "unit": unit_by_id[unit_id].name,
                 "department": dept_label(dept_id),
-                "levels": {lv: 0 for lv in s.levels},
+                "levels": dict.fromkeys(levels, 0),
                 "_order": dept_order(unit_id, dept_id),
-            },
-        )
+            }
         entry["levels"][level] += row["n"]
     s.by_department = sorted(by_dept.values(), key=lambda e: e.pop("_order"))
     for entry in s.by_department:
@@ -315,25 +341,25 @@ def section_key_posts(q: Query) -> None:
 def section_level_changes(q: Query) -> None:
     """5. Levels raised or lowered in the quarter (decisions, re-ratings)."""
     s = q.s
-    units = q.units
     cut = q.cut
     list_limit = q.list_limit
     lo = q.lo
     hi = q.hi
-    visible_ids = q.visible_ids
     # 5a. levels changed at a collective decision recorded in the quarter (a count and a list)
     decided = FormDecision.objects.filter(
         form=OuterRef("form_id"), decided_at__gte=lo, decided_at__lt=hi
     )
     # (`form__unit__in` repeats what `visible_ids` implies, so that the planner can start from
     # the units' forms instead of walking every form in the list's order)
-    changed_at_decision = RiskPoint.objects.filter(
-        form__unit__in=units,
-        form__in=FormDecision.objects.filter(
-            form__in=visible_ids, decided_at__gte=lo, decided_at__lt=hi
-        ).values("form_id"),
-        final_level__isnull=False,
-    ).exclude(final_level=F("proposed_level"))
+    changed_at_decision = q.visible(
+        RiskPoint.objects.filter(
+            form__unit__in=q.unit_ids,
+            form__in=FormDecision.objects.filter(decided_at__gte=lo, decided_at__lt=hi).values(
+                "form_id"
+            ),
+            final_level__isnull=False,
+        ).exclude(final_level=F("proposed_level"))
+    )
     # (every point counted has a decision in the quarter: its form was picked by one; the
     # list adds the date of the latest)
     s.level_change_counts["decision"] = count_changes(
@@ -363,9 +389,8 @@ def section_level_changes(q: Query) -> None:
         form=OuterRef("form__previous_version_id"), order=OuterRef("order")
     ).annotate(lv=_level())
     rerate_changes = (
-        RiskPoint.objects.filter(
-            form__unit__in=units,
-            form__in=visible_ids,
+        q.visible(RiskPoint.objects.filter(form__unit__in=q.unit_ids))
+        .filter(
             form__previous_version__isnull=False,
             form__created_at__gte=lo,
             form__created_at__lt=hi,
@@ -404,7 +429,6 @@ def section_level_changes(q: Query) -> None:
 def section_rerated(q: Query) -> None:
     """6. Forms re-rated in the quarter."""
     s = q.s
-    units = q.units
     scope = q.scope
     cut = q.cut
     lo = q.lo
@@ -413,7 +437,7 @@ def section_rerated(q: Query) -> None:
     # a count when the list is cut)
     rerated = scope(
         RiskForm.objects.filter(
-            unit__in=units,
+            unit__in=q.unit_ids,
             previous_version__isnull=False,
             created_at__gte=lo,
             created_at__lt=hi,
@@ -447,7 +471,6 @@ def section_rerated(q: Query) -> None:
 def section_objections(q: Query) -> None:
     """7. Objections raised, answered and open."""
     s = q.s
-    units = q.units
     cut = q.cut
     dept_order = q.dept_order
     dept_label = q.dept_label
@@ -455,16 +478,15 @@ def section_objections(q: Query) -> None:
     lo = q.lo
     hi = q.hi
     as_of = q.as_of
-    visible_ids = q.visible_ids
     # 7. objections: raised / answered / upheld in the quarter and open at its end, by
     # department (one grouped query), and the open ones listed (one query). Never who raised.
-    objections = Objection.objects.filter(form__unit__in=units, form__in=visible_ids)
+    objections = q.visible(Objection.objects.filter(form__unit__in=q.unit_ids))
     in_q = Q(raised_at__gte=lo, raised_at__lt=hi)
     answered_q = Q(answered_at__gte=lo, answered_at__lt=hi)
     open_q = Q(raised_at__lt=hi) & (Q(answered_at__isnull=True) | Q(answered_at__gte=hi))
     rows = []
     for row in (
-        objections.values("form__unit_id", "form__department_id")
+        objections.values("form__unit_id", *(() if q.per_unit else ("form__department_id",)))
         .annotate(
             raised=Count("id", filter=in_q),
             answered=Count("id", filter=answered_q),
@@ -478,12 +500,12 @@ def section_objections(q: Query) -> None:
         rows.append(
             {
                 "unit": unit_by_id[row["form__unit_id"]].name,
-                "department": dept_label(row["form__department_id"]),
+                "department": dept_label(row.get("form__department_id")),
                 "raised": row["raised"],
                 "answered": row["answered"],
                 "upheld": row["upheld"],
                 "open": row["open"],
-                "_order": dept_order(row["form__unit_id"], row["form__department_id"]),
+                "_order": dept_order(row["form__unit_id"], row.get("form__department_id")),
             }
         )
     s.objections_by_department = sorted(rows, key=lambda e: e.pop("_order"))
@@ -516,7 +538,6 @@ def section_objections(q: Query) -> None:
 def section_ratings(q: Query) -> None:
     """8. Rating participation (counts only)."""
     s = q.s
-    units = q.units
     lo = q.lo
     hi = q.hi
     visible_ids = q.visible_ids
@@ -530,7 +551,7 @@ def section_ratings(q: Query) -> None:
         in_window = in_window.filter(riskform_id__in=visible_ids)
         ratings = ratings.filter(point__form__in=visible_ids)
     windows = list(
-        RatingWindow.objects.filter(unit__in=units, opened_at__lt=hi)
+        RatingWindow.objects.filter(unit__in=q.unit_ids, opened_at__lt=hi)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lo))
         .filter(Exists(in_window.filter(ratingwindow_id=OuterRef("pk"))))
         .select_related("unit", "department")
@@ -561,7 +582,7 @@ def section_ratings(q: Query) -> None:
     people: dict[tuple[int, int | None], int] = {}
     people_of_unit: dict[int, int] = {}
     for row in (
-        Person.objects.filter(unit__in=units, active=True)
+        Person.objects.filter(unit__in=q.unit_ids, active=True)
         .values("unit_id", "department_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -645,9 +666,8 @@ def section_trend(q: Query) -> None:
     lo = _day_start(first_start)
     tz = timezone.get_current_timezone()
     filed = (
-        TransitionLog.objects.filter(
-            form__unit__in=q.units,
-            form__in=q.visible_ids,
+        q.visible(TransitionLog.objects.filter(form__unit__in=q.unit_ids))
+        .filter(
             to_state=FormState.FILED,
             created_at__gte=lo,
             created_at__lt=q.hi,
@@ -658,9 +678,8 @@ def section_trend(q: Query) -> None:
         .order_by()
     )
     raised = (
-        Objection.objects.filter(
-            form__unit__in=q.units, form__in=q.visible_ids, raised_at__gte=lo, raised_at__lt=q.hi
-        )
+        q.visible(Objection.objects.filter(form__unit__in=q.unit_ids))
+        .filter(raised_at__gte=lo, raised_at__lt=q.hi)
         .annotate(period=TruncQuarter("raised_at", tzinfo=tz))
         .values("period")
         .annotate(n=Count("id"))
@@ -724,8 +743,11 @@ def build_summary(
     with_subunits: bool = False,
     user: Reader = OPERATOR,
     list_limit: int | None = None,
+    by_unit_above: int | None = None,
 ) -> Summary:
-    """The summary; `list_limit` cuts the long lists (the totals still count every row)."""
+    """The summary; `list_limit` cuts the long lists (the totals still count every row).
+    Over more than `by_unit_above` units it comes as Summary.by_unit() (one row per unit in the
+    tables by department), counted per unit in the database."""
     start, end = quarter_bounds(year, quarter)
     as_of = min(end, clock.today())
     units = summary_units(unit, with_subunits)
@@ -735,11 +757,12 @@ def build_summary(
     # A reader who sees every form of the units (their office, inspector or principal) needs
     # no per-form rule, and the aggregations skip a join over every form.
     whole = user is OPERATOR or reads_every_form_in(user, units)
-    q = Query(s, unit, units, user, list_limit, lo, hi, as_of, whole)
+    per_unit = by_unit_above is not None and len(units) > by_unit_above
+    q = Query(s, unit, units, user, list_limit, lo, hi, as_of, whole, per_unit)
     for section in SECTIONS:
         section(q)
     if not q.multi:
         for rows in (s.progress, s.by_department, s.objections_by_department):
             for entry in rows:
                 entry["unit"] = unit.name
-    return s
+    return s.by_unit() if per_unit else s

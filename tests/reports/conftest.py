@@ -5,6 +5,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from risks.models import RiskForm, Round
@@ -12,6 +13,14 @@ from tests.factories import make_form, make_point, make_round
 from units.models import Department, Person, Post, Unit
 from workflow.enums import FormState
 from workflow.models import Signature
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Pages keep their tables in the cache (the register): no test sees another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -441,6 +441,18 @@ def test_page_over_many_units_shows_one_row_per_unit(reg, login, demo, monkeypat
     )
     rolled = full.by_unit()
     assert [e["unit"] for e in rolled.by_department] == ["广元市红十字会", "广元市利州区红十字会"]
+    counted_per_unit = quarterly.build_summary(
+        unit=reg.unit,
+        year=2026,
+        quarter=1,
+        with_subunits=True,
+        user=demo["inspector"],
+        by_unit_above=1,
+    )  # what the page asks for: the same tables, added up per unit by the database
+    assert counted_per_unit.rolled_up
+    for table in ("progress", "by_department", "objections_by_department"):
+        assert getattr(counted_per_unit, table) == getattr(rolled, table), table
+    assert quarterly.as_dict(counted_per_unit) == quarterly.as_dict(rolled)
     assert sum(e["total"] for e in rolled.by_department) == full.total_points == 9
     assert rolled.progress_totals == full.progress_totals
     assert sum(e["total"] for e in rolled.progress) == sum(e["total"] for e in full.progress)
