@@ -69,6 +69,18 @@ WHAT_CHANGED = """\
 - **Cold start** (bench/cases_coldstart.py): gunicorn as production starts it, to the first
   login page, beside a 3-line WSGI app; a fresh worker's first form PDF against its third.
 
+- **CPU per page** (2026-11-30). The 100-user load saturated both cores at ~100 ms of CPU per
+  page, so the pages were made cheaper, each measured as the CPU seconds of one gunicorn
+  worker serving it: the navigation's role lookup is one query instead of seven and the
+  lightest page 9-10 queries instead of 16; 廉防办's 工作台 counts its lines in SQL (105 → 30 ms);
+  排查轮次 lists 100 forms a page with 部室/状态 filters (78 → 26 ms, 141 → 35 KB); 台账 keeps
+  its table in the cache keyed by the data's last change and the reader's access answer
+  (55 → 30 ms); the city quarterly page counts per unit in the database. The load case now
+  runs 240 s with 4 廉防办 and 3 纪检 accounts, so every page has 30 samples or more. A fresh
+  worker makes one tiny PDF before taking requests, and cffi no longer parses a C type per new
+  glyph count (first PDF vs third: 1.23× → ~1.0×). The person list pages by keys (last page
+  0.54 s → ~0.2 s).
+
 Why the misses below happen and what would fix them (the 100-user load saturates two cores
 at about 100 ms of CPU per page; the province summary scans half a million points): the end of
 [capacity.md](capacity.md). The PDFs are laid out twice when a form crosses a page (issue 19's
