@@ -115,7 +115,9 @@ def _cold_starts(root: Path, tmp: Path, runs: int) -> tuple[list[float], list[fl
 
 
 def _pdf_account() -> tuple[str, int, int]:
-    """A staff member of SCALE-0001 with a form of their own not filed: (username, form, points)."""
+    """A staff member of SCALE-0001 with a form of their own not filed and no role grant (a
+    廉防办 or 纪检 account, as cases_load makes some, must pass a second factor first):
+    (username, form, points)."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User
     from django.db.models import Count
@@ -127,6 +129,7 @@ def _pdf_account() -> tuple[str, int, int]:
     form = (
         RiskForm.objects.filter(unit__code="SCALE-0001", filler__post__tier=PostTier.STAFF)
         .exclude(state=FormState.FILED)
+        .filter(filler__role_grants__isnull=True)
         .annotate(n=Count("points"))
         .filter(n__gt=0)
         .select_related("filler__user")
