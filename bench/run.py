@@ -75,16 +75,18 @@ WHAT_CHANGED = """\
   lightest page 9-10 queries instead of 16; 廉防办's 工作台 counts its lines in SQL (105 → 30 ms);
   排查轮次 lists 100 forms a page with 部室/状态 filters (78 → 26 ms, 141 → 35 KB); 台账 keeps
   its table in the cache keyed by the data's last change and the reader's access answer
-  (55 → 30 ms); the city quarterly page counts per unit in the database. The load case now
+  (55 → 30 ms); the city quarterly page counts per unit in the database (1.2 s → 0.55 s; the
+  province page 3.4 s → 1.1 s). At the load case's mix a page now costs 22.9 ms of gunicorn
+  and 7.1 ms of PostgreSQL CPU (78 + 21 before), and 100 users meet ≤ 300 ms. The load case now
   runs 240 s with 4 廉防办 and 3 纪检 accounts, so every page has 30 samples or more. A fresh
   worker makes one tiny PDF before taking requests, and cffi no longer parses a C type per new
   glyph count (first PDF vs third: 1.23× → ~1.0×). The person list pages by keys (last page
-  0.54 s → ~0.2 s).
+  0.54 s → 79 ms p95).
 
-Why the misses below happen and what would fix them (the 100-user load saturates two cores
-at about 100 ms of CPU per page; the province summary scans half a million points): the end of
-[capacity.md](capacity.md). The PDFs are laid out twice when a form crosses a page (issue 19's
-continuation labels), hence about 2× one WeasyPrint layout.
+What still misses and why: the PDFs are laid out twice when a form crosses a page (issue 19's
+continuation labels: the second layout prints the （续） labels and repeated headers), hence
+1.7–2× one WeasyPrint layout for the bound volume against the older ≤ 1.1× target. Capacity
+figures and sizing: [capacity.md](capacity.md).
 """
 
 
