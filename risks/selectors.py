@@ -411,13 +411,11 @@ def missing_post_subjects(rnd: Round) -> set[tuple[int, int]]:
     return set(primary.union(concurrent))
 
 
-def rounds_missing_forms(
-    user: User | AnonymousUser | None, *, units: list[Unit] | None = None
-) -> list[RoundGap]:
+def rounds_missing_forms(user: User | AnonymousUser | None) -> list[RoundGap]:
     """For the office's home page: every running round of the units the user coordinates that
     lacks post forms (people or posts added since it opened, e.g. by a roster import). Counted
     by the database (missing_post_subjects), one query per running round."""
-    units = access.units_coordinated_by(user) if units is None else units
+    units = access.units_coordinated_by(user)
     if not units:
         return []
     gaps = []

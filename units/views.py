@@ -25,10 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     person._role_holdings = held  # the same person, reloaded with its unit, department and post
     forms_to_fill = risk_selectors.forms_to_fill(request.user)
     worklist = []
-    coordinated = access.units_coordinated_by(request.user)
-    for item in workflow_selectors.worklist(
-        request.user, forms_to_fill=len(forms_to_fill), units=coordinated
-    ):
+    for item in workflow_selectors.worklist(request.user, forms_to_fill=len(forms_to_fill)):
         if (
             item.url_name in _ROLE_LINES
             and not item.count
@@ -47,6 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "pending_total": sum(item.count for item in worklist),
             "forms_to_fill": forms_to_fill,
             "may_see_board": access.may_see_board(request.user),
-            "round_gaps": risk_selectors.rounds_missing_forms(request.user, units=coordinated),
+            "round_gaps": risk_selectors.rounds_missing_forms(request.user),
         },
     )

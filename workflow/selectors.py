@@ -349,17 +349,15 @@ def office_units(user: User) -> list[Unit]:
     return access.units_coordinated_by(user)
 
 
-def office_forms(user: User, *states: str, units: list[Unit] | None = None) -> QuerySet[RiskForm]:
-    """The forms in `states` of the units the user coordinates (`units`, when the caller has
-    them already: 我的待办 asks for five counts in one request)."""
-    units = office_units(user) if units is None else units
-    return RiskForm.objects.filter(unit__in=units, state__in=states)
+def office_forms(user: User, *states: str) -> QuerySet[RiskForm]:
+    """The forms in `states` of the units the user coordinates (looked up once per request by
+    access.rules, however many counts 我的待办 asks for)."""
+    return RiskForm.objects.filter(unit__in=office_units(user), state__in=states)
 
 
-def rating_windows_for_office(user: User, *, units: list[Unit] | None = None) -> list[RatingWindow]:
-    units = office_units(user) if units is None else units
+def rating_windows_for_office(user: User) -> list[RatingWindow]:
     return list(
-        RatingWindow.objects.filter(unit__in=units)
+        RatingWindow.objects.filter(unit__in=office_units(user))
         .select_related("unit", "department", "round")
         .annotate(
             n_forms=SubqueryCount(
@@ -371,11 +369,11 @@ def rating_windows_for_office(user: User, *, units: list[Unit] | None = None) ->
     )
 
 
-def waiting_for_rating(user: User, *, units: list[Unit] | None = None) -> QuerySet[RiskForm]:
+def waiting_for_rating(user: User) -> QuerySet[RiskForm]:
     """Forms passed by review, not yet in an open rating window (the office's next step)."""
     open_window = RatingWindow.objects.filter(forms=OuterRef("pk"), closed_at__isnull=True)
     return (
-        office_forms(user, FormState.MASS_REVIEW, units=units)
+        office_forms(user, FormState.MASS_REVIEW)
         .exclude(Exists(open_window))
         .select_related(*FORM_RELATED)
     )
@@ -405,13 +403,13 @@ def collective_forms(user: User, round_id: int | None = None) -> list[RiskForm]:
     return forms
 
 
-def collective_overview(user: User, *, units: list[Unit] | None = None) -> list[RiskForm]:
+def collective_overview(user: User) -> list[RiskForm]:
     """集体审定 list: the office's forms in 集体审定 with `is_decided` and `missing_lines`, as
     collective_forms sets them, counted in the database instead of loading every point with
     its measures and tallies (which only the meeting page shows)."""
     points = RiskPoint.objects.filter(form=OuterRef("pk")).order_by()
     forms = list(
-        office_forms(user, FormState.COLLECTIVE, units=units)
+        office_forms(user, FormState.COLLECTIVE)
         .with_decided()
         .select_related(*FORM_RELATED)
         .only(*ROW_FIELDS, "overall_final_level", "unit__level_labels")
@@ -431,10 +429,9 @@ def collective_overview(user: User, *, units: list[Unit] | None = None) -> list[
     return forms
 
 
-def meetings_for(user: User, *, units: list[Unit] | None = None) -> list[CollectiveMeeting]:
-    units = office_units(user) if units is None else units
+def meetings_for(user: User) -> list[CollectiveMeeting]:
     return list(
-        CollectiveMeeting.objects.filter(unit__in=units)
+        CollectiveMeeting.objects.filter(unit__in=office_units(user))
         .select_related("round", "recorded_by")
         .annotate(n_forms=Count("decisions__form", distinct=True))
     )
@@ -474,11 +471,8 @@ def filed_register(user: User) -> QuerySet[RiskForm]:
     return _with_points(qs.order_by("unit__path", "department__order", "post__order", "id"))
 
 
-def _office_objections(
-    user: User, *, open_only: bool = False, units: list[Unit] | None = None
-) -> QuerySet[Objection]:
-    units = office_units(user) if units is None else units
-    qs = Objection.objects.filter(form__unit__in=units)
+def _office_objections(user: User, *, open_only: bool = False) -> QuerySet[Objection]:
+    qs = Objection.objects.filter(form__unit__in=office_units(user))
     return qs.filter(answered_at__isnull=True) if open_only else qs
 
 
@@ -499,7 +493,7 @@ def objections_for_office(user: User, *, open_only: bool = False) -> list[Object
     )
 
 
-def _fileable(user: User, *, units: list[Unit] | None = None) -> QuerySet[RiskForm]:
+def _fileable(user: User) -> QuerySet[RiskForm]:
     """Forms under notice whose notice has ended with no objection left open."""
     today = clock.today()
     ended = PublicNotice.objects.filter(
@@ -507,9 +501,7 @@ def _fileable(user: User, *, units: list[Unit] | None = None) -> QuerySet[RiskFo
     )
     open_obj = Objection.objects.filter(form=OuterRef("pk"), answered_at__isnull=True)
     return (
-        office_forms(user, FormState.PUBLIC_NOTICE, units=units)
-        .filter(Exists(ended))
-        .exclude(Exists(open_obj))
+        office_forms(user, FormState.PUBLIC_NOTICE).filter(Exists(ended)).exclude(Exists(open_obj))
     )
 
 
@@ -559,30 +551,26 @@ def collective_waiting(user: User, kind: str) -> int:
 # A queue's count is a COUNT(*) of the queryset its page lists wherever the page keeps every
 # row of it (the review queue's acting_for and the collective page's signatures only annotate);
 # the sign queue and "publish" filter rows by per-form gates in Python, so they count its list.
-# The office's counts take `units`, so that 我的待办 looks the units up once.
 QUEUE_COUNTS = {
-    "review": lambda u, units=None: _review_qs(u).count(),
-    "rate": lambda u, units=None: forms_to_rate_count(u),
-    "sign": lambda u, units=None: len(sign_queue(u)),
-    "organise_rating": lambda u, units=None: waiting_for_rating(u, units=units).count(),
-    "decide": lambda u, units=None: collective_waiting(u, "decide"),
-    "publish": lambda u, units=None: collective_waiting(u, "publish"),
-    "collective": lambda u, units=None: office_forms(u, FormState.COLLECTIVE, units=units).count(),
-    "objection": lambda u, units=None: _office_objections(u, open_only=True, units=units).count(),
-    "file": lambda u, units=None: _fileable(u, units=units).count(),
+    "review": lambda u: _review_qs(u).count(),
+    "rate": lambda u: forms_to_rate_count(u),
+    "sign": lambda u: len(sign_queue(u)),
+    "organise_rating": lambda u: waiting_for_rating(u).count(),
+    "decide": lambda u: collective_waiting(u, "decide"),
+    "publish": lambda u: collective_waiting(u, "publish"),
+    "collective": lambda u: office_forms(u, FormState.COLLECTIVE).count(),
+    "objection": lambda u: _office_objections(u, open_only=True).count(),
+    "file": lambda u: _fileable(u).count(),
 }
 
 
-def queue_count(user: User, kind: str, *, units: list[Unit] | None = None) -> int:
-    return QUEUE_COUNTS[kind](user, units)
+def queue_count(user: User, kind: str) -> int:
+    return QUEUE_COUNTS[kind](user)
 
 
-def worklist(
-    user: User, *, forms_to_fill: int | None = None, units: list[Unit] | None = None
-) -> list[WorkItem]:
+def worklist(user: User, *, forms_to_fill: int | None = None) -> list[WorkItem]:
     """What waits on this user, with counts from the selectors of the pages they link to
-    (`forms_to_fill`: the caller's count of the user's drafts, `units`: the units the user
-    coordinates, when the caller has them)."""
+    (`forms_to_fill`: the caller's count of the user's drafts)."""
     person = access.person_for(user)
     if person is None:
         return []
@@ -594,11 +582,10 @@ def worklist(
         WorkItem("待评议（群众评议）", queue_count(user, "rate"), "workflow:rating_list"),
         WorkItem("待签字（集体审定）", queue_count(user, "sign"), "workflow:sign_queue"),
     ]
-    units = office_units(user) if units is None else units
-    if units:
+    if office_units(user):
 
         def count(kind: str) -> int:
-            return queue_count(user, kind, units=units)
+            return queue_count(user, kind)
 
         items += [
             WorkItem("待组织群众评议", count("organise_rating"), "workflow:rating_windows"),

@@ -405,8 +405,8 @@ def rating_windows(request: HttpRequest) -> HttpResponse:
         request,
         "workflow/rating_windows.html",
         {
-            "windows": selectors.rating_windows_for_office(request.user, units=units),
-            "waiting": list(selectors.waiting_for_rating(request.user, units=units)),
+            "windows": selectors.rating_windows_for_office(request.user),
+            "waiting": list(selectors.waiting_for_rating(request.user)),
             "window_form": window_form,
         },
     )
@@ -462,7 +462,7 @@ def rating_window_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def collective(request: HttpRequest) -> HttpResponse:
     units = _office_units_or_403(request)
-    forms = selectors.collective_overview(request.user, units=units)
+    forms = selectors.collective_overview(request.user)
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in (Action.PUBLISH, Action.RETURN_FROM_COLLECTIVE):
@@ -496,7 +496,7 @@ def collective(request: HttpRequest) -> HttpResponse:
         {
             "forms": shown,
             **by_round,
-            "meetings": selectors.meetings_for(request.user, units=units),
+            "meetings": selectors.meetings_for(request.user),
             "meeting_form": MeetingForm(units=units),
         },
     )
